@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The whole suite: native C++ tests (ctest), the WebAssembly and TypeScript
+# build, then vitest (unit, end-to-end, interop).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+bash scripts/setup.sh
+[ -d node_modules ] || npm ci
+bash scripts/build-native.sh
+ctest --test-dir build/native --output-on-failure -j"$(nproc 2>/dev/null || echo 2)"
+native_done=$(date +%s)
+npm run build
+npx vitest run
+end=$(date +%s)
+echo "test.sh: native $((native_done - start)) s, total $((end - start)) s"

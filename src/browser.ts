@@ -1,0 +1,2 @@
+// Browser entry point: no node: modules.
+export * from "./common.js";

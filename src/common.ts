@@ -1,0 +1,2 @@
+// Exports shared by the Node and browser entry points.
+export const VERSION = "0.1.0";

@@ -1,0 +1,2 @@
+// Node entry point.
+export * from "./common.js";

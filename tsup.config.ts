@@ -1,0 +1,29 @@
+import { defineConfig } from "tsup";
+
+// Node entry as ESM + CJS (with types for both); browser entry as ESM without
+// any node: module. The .wasm is copied beside them by scripts/build-wasm.sh.
+export default defineConfig([
+  {
+    entry: { index: "src/index.ts" },
+    format: ["esm", "cjs"],
+    platform: "node",
+    target: "node20",
+    dts: true,
+    sourcemap: true,
+    clean: false,
+    shims: true,
+    splitting: false,
+    outDir: "dist",
+  },
+  {
+    entry: { browser: "src/browser.ts" },
+    format: ["esm"],
+    platform: "browser",
+    target: "es2022",
+    dts: true,
+    sourcemap: true,
+    clean: false,
+    splitting: false,
+    outDir: "dist",
+  },
+]);
