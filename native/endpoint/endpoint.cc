@@ -1,0 +1,162 @@
+#include "endpoint/endpoint.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "common/log.h"
+#include "stun/binding_server.h"
+#include "stun/message_builder.h"
+
+namespace wasmrtc {
+
+struct Endpoint::ClientRequest {
+  uint32_t id = 0;
+  uint16_t socket = 0;
+  SocketAddress server;
+  stun::ClientTransaction txn;
+};
+
+Endpoint::Endpoint(crypto::Provider& crypto, EndpointConfig config) : crypto_(crypto), config_(std::move(config)) {}
+Endpoint::~Endpoint() = default;
+
+void Endpoint::queue_transmit(uint16_t socket, const SocketAddress& to, std::vector<uint8_t> data) {
+  // Bounded: a flood of requests cannot make us queue answers without limit.
+  if (transmits_.size() >= config_.max_queued_transmits) {
+    ++stats_.transmits_dropped;
+    return;
+  }
+  ++stats_.transmits_out;
+  transmits_.push_back({socket, to, std::move(data)});
+}
+
+void Endpoint::handle_datagram(Timestamp now, uint16_t socket, const SocketAddress& from, ByteView data) {
+  ++stats_.datagrams_in;
+  if (data.empty()) {
+    ++stats_.dropped_malformed;
+    return;
+  }
+  // RFC 7983 §7: the first byte tells STUN (0..3), DTLS (20..63), TURN ChannelData (64..79), RTP (128..191).
+  uint8_t first = data[0];
+  if (first <= 3) {
+    handle_stun(now, socket, from, data);
+    return;
+  }
+  ++stats_.dropped_unhandled;
+}
+
+void Endpoint::handle_stun(Timestamp now, uint16_t socket, const SocketAddress& from, ByteView data) {
+  stun::Message msg;
+  if (!stun::Message::parse(data, msg)) {
+    ++stats_.dropped_malformed;
+    return;
+  }
+  ++stats_.stun_in;
+  // A FINGERPRINT that is present must be right (RFC 8489 §7.3).
+  if (msg.check_fingerprint(crypto_) == stun::IntegrityResult::kInvalid) {
+    ++stats_.dropped_malformed;
+    return;
+  }
+  switch (msg.message_class()) {
+    case stun::MessageClass::kRequest: {
+      if (!config_.answer_stun) {
+        ++stats_.dropped_unhandled;
+        return;
+      }
+      auto answer = stun::answer_binding_request(crypto_, msg, from, config_.software);
+      if (answer.empty()) return;
+      ++stats_.stun_requests_answered;
+      stats_.last_stun_client = from;
+      queue_transmit(socket, from, std::move(answer));
+      return;
+    }
+    case stun::MessageClass::kSuccess:
+    case stun::MessageClass::kError: {
+      for (auto& req : requests_) {
+        // Only the server we asked, on the socket we asked from, may answer.
+        if (req->server == from && req->socket == socket && req->txn.handle_response(now, msg)) {
+          finish(*req);
+          return;
+        }
+      }
+      ++stats_.dropped_unhandled;
+      return;
+    }
+    case stun::MessageClass::kIndication:
+      ++stats_.dropped_unhandled;
+      return;
+  }
+}
+
+uint32_t Endpoint::start_binding_request(Timestamp now, uint16_t socket, const SocketAddress& server) {
+  if (!server.valid() || server.port == 0 || requests_.size() >= config_.max_client_transactions) return 0;
+  stun::TransactionId id = stun::new_transaction_id(crypto_);
+  stun::MessageBuilder b(stun::method::kBinding, stun::MessageClass::kRequest, id);
+  if (!config_.software.empty()) b.add_string(stun::attr::kSoftware, config_.software);
+  b.add_fingerprint(crypto_);
+  stun::RetransmitConfig rc;
+  rc.rto = config_.stun_rto;
+  auto req = std::unique_ptr<ClientRequest>(
+      new ClientRequest{next_request_id_++, socket, server, stun::ClientTransaction(id, b.take(), rc)});
+  if (next_request_id_ == 0) next_request_id_ = 1;
+  req->txn.start(now);
+  if (req->txn.poll_transmit()) queue_transmit(socket, server, req->txn.request());
+  uint32_t rid = req->id;
+  requests_.push_back(std::move(req));
+  return rid;
+}
+
+void Endpoint::finish(ClientRequest& req) {
+  EndpointEvent ev;
+  ev.id = req.id;
+  const stun::ClientTransaction& t = req.txn;
+  if (t.state() == stun::ClientTransaction::State::kSucceeded) {
+    SocketAddress mapped;
+    if (t.response().get_xor_address(stun::attr::kXorMappedAddress, mapped) ||
+        t.response().get_address(stun::attr::kMappedAddress, mapped)) {
+      ev.type = EndpointEventType::kStunBindingSuccess;
+      ev.address = mapped;
+      uint32_t rtt = uint32_t(std::min<Duration>(t.rtt(), 0xFFFFFFFF));
+      ev.payload = {uint8_t(rtt), uint8_t(rtt >> 8), uint8_t(rtt >> 16), uint8_t(rtt >> 24)};
+    } else {
+      ev.type = EndpointEventType::kStunBindingError;
+      const char reason[] = "response without a mapped address";
+      ev.payload = {0, 0};
+      ev.payload.insert(ev.payload.end(), reason, reason + sizeof reason - 1);
+    }
+  } else if (t.state() == stun::ClientTransaction::State::kErrorResponse) {
+    ev.type = EndpointEventType::kStunBindingError;
+    int code = 0;
+    std::string reason;
+    t.response().get_error(code, reason);
+    ev.payload = {uint8_t(code), uint8_t(code >> 8)};
+    ev.payload.insert(ev.payload.end(), reason.begin(), reason.end());
+  } else {
+    ev.type = EndpointEventType::kStunBindingTimeout;
+    log_message(LogLevel::kInfo, "STUN binding to " + req.server.to_string() + " timed out");
+  }
+  events_.push_back(std::move(ev));
+  req.id = 0;  // marks it for removal
+  requests_.erase(std::remove_if(requests_.begin(), requests_.end(), [](const auto& r) { return r->id == 0; }),
+                  requests_.end());
+}
+
+void Endpoint::handle_timeout(Timestamp now) {
+  // Collect first: finish() edits the list.
+  std::vector<ClientRequest*> due;
+  for (auto& req : requests_) {
+    if (req->txn.next_deadline() <= now) due.push_back(req.get());
+  }
+  for (ClientRequest* req : due) {
+    req->txn.handle_timeout(now);
+    while (req->txn.poll_transmit()) queue_transmit(req->socket, req->server, req->txn.request());
+    if (req->txn.done()) finish(*req);
+  }
+}
+
+Timestamp Endpoint::next_deadline() const {
+  Timestamp t = kNever;
+  for (const auto& req : requests_) t = std::min(t, req->txn.next_deadline());
+  return t;
+}
+
+}  // namespace wasmrtc

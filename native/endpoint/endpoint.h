@@ -1,0 +1,105 @@
+// An Endpoint is the object the outside world talks to: it owns the local
+// sockets' traffic (by index), hosts the connections that share them, and
+// turns datagrams, time and commands into transmits, events and one deadline.
+//
+// Today it serves STUN: it answers Binding requests (RFC 8489 §6.3) when
+// configured as a server and runs Binding client transactions. Peer
+// connections (ICE/DTLS/SCTP) will be hosted here, demultiplexed per RFC 7983
+// and by ICE username fragment.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/socket_address.h"
+#include "common/time.h"
+#include "crypto/provider.h"
+#include "stun/client_transaction.h"
+
+namespace wasmrtc {
+
+struct EndpointConfig {
+  bool answer_stun = false;
+  std::string software = "wasmrtc";
+  Duration stun_rto = ms(500);
+  size_t max_client_transactions = 64;
+  size_t max_queued_transmits = 4096;
+
+  // Parses "key=value" lines; unknown keys and bad values are rejected.
+  static bool parse(std::string_view text, EndpointConfig& out);
+};
+
+enum class EndpointEventType : uint16_t {
+  kStunBindingSuccess = 1,  // address = mapped address, payload = u32 rtt_us (LE)
+  kStunBindingError = 2,    // payload = u16 error code (LE) + reason text
+  kStunBindingTimeout = 3,
+};
+
+struct Transmit {
+  uint16_t socket = 0;
+  SocketAddress to;
+  std::vector<uint8_t> data;
+};
+
+struct EndpointEvent {
+  EndpointEventType type{};
+  uint32_t id = 0;
+  SocketAddress address;
+  std::vector<uint8_t> payload;
+};
+
+struct EndpointStats {
+  uint64_t datagrams_in = 0;
+  uint64_t stun_in = 0;
+  uint64_t stun_requests_answered = 0;
+  uint64_t dropped_malformed = 0;
+  uint64_t dropped_unhandled = 0;
+  uint64_t transmits_out = 0;
+  uint64_t transmits_dropped = 0;
+  SocketAddress last_stun_client;  // source of the last Binding request answered
+};
+
+class Endpoint {
+ public:
+  Endpoint(crypto::Provider& crypto, EndpointConfig config);
+  ~Endpoint();
+  Endpoint(const Endpoint&) = delete;
+  Endpoint& operator=(const Endpoint&) = delete;
+
+  void handle_datagram(Timestamp now, uint16_t socket, const SocketAddress& from, ByteView data);
+  void handle_timeout(Timestamp now);
+
+  // Starts a STUN Binding request to `server`; returns its id (> 0), or 0 when
+  // too many are in flight or the address is unusable.
+  uint32_t start_binding_request(Timestamp now, uint16_t socket, const SocketAddress& server);
+
+  // Outputs, drained by the caller after every input or command.
+  const Transmit* peek_transmit() const { return transmits_.empty() ? nullptr : &transmits_.front(); }
+  void pop_transmit() { transmits_.pop_front(); }
+  const EndpointEvent* peek_event() const { return events_.empty() ? nullptr : &events_.front(); }
+  void pop_event() { events_.pop_front(); }
+  Timestamp next_deadline() const;
+
+  const EndpointStats& stats() const { return stats_; }
+
+ private:
+  struct ClientRequest;
+
+  void handle_stun(Timestamp now, uint16_t socket, const SocketAddress& from, ByteView data);
+  void queue_transmit(uint16_t socket, const SocketAddress& to, std::vector<uint8_t> data);
+  void finish(ClientRequest& req);
+
+  crypto::Provider& crypto_;
+  EndpointConfig config_;
+  std::vector<std::unique_ptr<ClientRequest>> requests_;
+  uint32_t next_request_id_ = 1;
+  std::deque<Transmit> transmits_;
+  std::deque<EndpointEvent> events_;
+  EndpointStats stats_;
+};
+
+}  // namespace wasmrtc

@@ -1,0 +1,52 @@
+#include <string>
+
+#include "endpoint/endpoint.h"
+
+namespace wasmrtc {
+
+namespace {
+
+bool parse_uint(std::string_view v, uint64_t max, uint64_t& out) {
+  if (v.empty() || v.size() > 12) return false;
+  uint64_t n = 0;
+  for (char c : v) {
+    if (c < '0' || c > '9') return false;
+    n = n * 10 + uint64_t(c - '0');
+  }
+  if (n > max) return false;
+  out = n;
+  return true;
+}
+
+}  // namespace
+
+bool EndpointConfig::parse(std::string_view text, EndpointConfig& out) {
+  EndpointConfig cfg;
+  while (!text.empty()) {
+    size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    if (line.empty()) continue;
+    size_t eq = line.find('=');
+    if (eq == std::string_view::npos) return false;
+    std::string_view key = line.substr(0, eq);
+    std::string_view value = line.substr(eq + 1);
+    uint64_t n = 0;
+    if (key == "answer_stun") {
+      if (!parse_uint(value, 1, n)) return false;
+      cfg.answer_stun = n == 1;
+    } else if (key == "software") {
+      if (value.size() > 127) return false;  // RFC 8489 §14.14: fewer than 128 characters
+      cfg.software = std::string(value);
+    } else if (key == "stun_rto_ms") {
+      if (!parse_uint(value, 60000, n) || n == 0) return false;
+      cfg.stun_rto = ms(int64_t(n));
+    } else {
+      return false;
+    }
+  }
+  out = cfg;
+  return true;
+}
+
+}  // namespace wasmrtc

@@ -1,0 +1,179 @@
+// The C ABI: the only way into the WebAssembly module. Objects cross as
+// handles (slot index + generation), never pointers, and every handle is
+// checked. Times are microseconds carried as doubles (exact below 2^53), so
+// JavaScript needs no BigInt. Datagrams and outputs move as packed records
+// (native/endpoint/io_batch.h), many per call.
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "crypto/provider.h"
+#include "endpoint/endpoint.h"
+#include "endpoint/io_batch.h"
+
+#define WR_EXPORT(name) extern "C" __attribute__((export_name(#name), used))
+
+namespace {
+
+using wasmrtc::Endpoint;
+using wasmrtc::EndpointConfig;
+using wasmrtc::Timestamp;
+
+template <typename T>
+class HandleTable {
+ public:
+  uint32_t insert(std::unique_ptr<T> obj) {
+    for (size_t i = 0; i < slots_.size(); ++i) {
+      if (!slots_[i].obj) return place(i, std::move(obj));
+    }
+    if (slots_.size() >= 0xFFFF) return 0;
+    slots_.push_back({});
+    return place(slots_.size() - 1, std::move(obj));
+  }
+  T* get(uint32_t h) {
+    size_t idx = (h & 0xFFFF);
+    if (idx == 0 || idx > slots_.size()) return nullptr;
+    Slot& s = slots_[idx - 1];
+    if (!s.obj || s.generation != (h >> 16)) return nullptr;
+    return s.obj.get();
+  }
+  bool erase(uint32_t h) {
+    if (!get(h)) return false;
+    Slot& s = slots_[(h & 0xFFFF) - 1];
+    s.obj.reset();
+    s.generation = uint16_t(s.generation + 1) ? uint16_t(s.generation + 1) : 1;
+    return true;
+  }
+  size_t count() const {
+    size_t n = 0;
+    for (const auto& s : slots_) n += s.obj ? 1 : 0;
+    return n;
+  }
+
+ private:
+  struct Slot {
+    std::unique_ptr<T> obj;
+    uint16_t generation = 1;
+  };
+  uint32_t place(size_t i, std::unique_ptr<T> obj) {
+    slots_[i].obj = std::move(obj);
+    return (uint32_t(slots_[i].generation) << 16) | uint32_t(i + 1);
+  }
+  std::vector<Slot> slots_;
+};
+
+HandleTable<Endpoint>& endpoints() {
+  static HandleTable<Endpoint> table;
+  return table;
+}
+
+Timestamp to_time(double us) {
+  if (!(us >= 0)) return 0;  // also catches NaN
+  if (us > 9.0e15) return Timestamp(9.0e15);
+  return Timestamp(us);
+}
+
+}  // namespace
+
+WR_EXPORT(wr_alloc) void* wr_alloc(size_t n) { return std::malloc(n ? n : 1); }
+WR_EXPORT(wr_free) void wr_free(void* p) { std::free(p); }
+
+WR_EXPORT(wr_endpoint_new) uint32_t wr_endpoint_new(const char* cfg, size_t len) {
+  EndpointConfig config;
+  if (!EndpointConfig::parse(std::string_view(cfg ? cfg : "", cfg ? len : 0), config)) return 0;
+  return endpoints().insert(std::make_unique<Endpoint>(wasmrtc::crypto::default_provider(), config));
+}
+
+WR_EXPORT(wr_endpoint_free) int wr_endpoint_free(uint32_t h) { return endpoints().erase(h) ? 0 : -1; }
+
+WR_EXPORT(wr_endpoint_count) int wr_endpoint_count() { return int(endpoints().count()); }
+
+WR_EXPORT(wr_endpoint_input)
+int wr_endpoint_input(uint32_t h, double now_us, const uint8_t* data, size_t len) {
+  Endpoint* ep = endpoints().get(h);
+  if (!ep || (!data && len)) return -1;
+  wasmrtc::io::InputBatchReader reader(data, len);
+  wasmrtc::io::InputDatagram d;
+  int n = 0;
+  Timestamp now = to_time(now_us);
+  while (reader.next(d)) {
+    ep->handle_datagram(now, d.socket, d.from, d.data);
+    ++n;
+  }
+  return reader.ok() ? n : -2;
+}
+
+WR_EXPORT(wr_endpoint_timeout) int wr_endpoint_timeout(uint32_t h, double now_us) {
+  Endpoint* ep = endpoints().get(h);
+  if (!ep) return -1;
+  ep->handle_timeout(to_time(now_us));
+  return 0;
+}
+
+// Writes as many pending outputs as fit; returns the bytes written (0 = none left).
+WR_EXPORT(wr_endpoint_poll) int wr_endpoint_poll(uint32_t h, uint8_t* out, size_t cap) {
+  Endpoint* ep = endpoints().get(h);
+  if (!ep || !out) return -1;
+  wasmrtc::io::OutputBatchWriter w(out, cap);
+  while (const wasmrtc::Transmit* t = ep->peek_transmit()) {
+    wasmrtc::io::OutputRecord r;
+    r.kind = wasmrtc::io::kKindTransmit;
+    r.socket = t->socket;
+    r.address = t->to;
+    r.payload = wasmrtc::ByteView(t->data);
+    if (!w.write(r)) return int(w.size());
+    ep->pop_transmit();
+  }
+  while (const wasmrtc::EndpointEvent* e = ep->peek_event()) {
+    wasmrtc::io::OutputRecord r;
+    r.kind = wasmrtc::io::kKindEvent;
+    r.code = uint16_t(e->type);
+    r.id = e->id;
+    r.address = e->address;
+    r.payload = wasmrtc::ByteView(e->payload);
+    if (!w.write(r)) return int(w.size());
+    ep->pop_event();
+  }
+  return int(w.size());
+}
+
+WR_EXPORT(wr_endpoint_next_deadline) double wr_endpoint_next_deadline(uint32_t h) {
+  Endpoint* ep = endpoints().get(h);
+  if (!ep) return -1;
+  Timestamp t = ep->next_deadline();
+  return t == wasmrtc::kNever ? -1.0 : double(t);
+}
+
+WR_EXPORT(wr_endpoint_stun_request)
+uint32_t wr_endpoint_stun_request(uint32_t h, double now_us, uint32_t socket, uint32_t family, uint32_t port,
+                                  const uint8_t* ip) {
+  Endpoint* ep = endpoints().get(h);
+  if (!ep || !ip || port == 0 || port > 0xFFFF || socket > 0xFFFF) return 0;
+  wasmrtc::SocketAddress server;
+  if (family == 4) {
+    server = wasmrtc::SocketAddress::v4(ip[0], ip[1], ip[2], ip[3], uint16_t(port));
+  } else if (family == 6) {
+    server = wasmrtc::SocketAddress::v6(ip, uint16_t(port));
+  } else {
+    return 0;
+  }
+  return ep->start_binding_request(to_time(now_us), uint16_t(socket), server);
+}
+
+// Writes the endpoint's counters as f64 (LE) at out: datagrams_in, stun_in,
+// stun_requests_answered, dropped_malformed, dropped_unhandled, transmits_out,
+// transmits_dropped, then the last answered STUN client as family, port and 16 ip bytes.
+WR_EXPORT(wr_endpoint_stats) int wr_endpoint_stats(uint32_t h, uint8_t* out) {
+  Endpoint* ep = endpoints().get(h);
+  if (!ep || !out) return -1;
+  const wasmrtc::EndpointStats& s = ep->stats();
+  const double values[] = {double(s.datagrams_in), double(s.stun_in), double(s.stun_requests_answered),
+                           double(s.dropped_malformed), double(s.dropped_unhandled), double(s.transmits_out),
+                           double(s.transmits_dropped), double(uint8_t(s.last_stun_client.family)),
+                           double(s.last_stun_client.port)};
+  std::memcpy(out, values, sizeof values);
+  std::memcpy(out + sizeof values, s.last_stun_client.ip, 16);
+  return int(sizeof values + 16);
+}
