@@ -20,6 +20,8 @@ export default defineConfig([
     format: ["esm"],
     platform: "browser",
     target: "es2022",
+    // Self-contained: a page can import dist/browser.js without a bundler.
+    noExternal: [/^@noble\//],
     dts: true,
     sourcemap: true,
     clean: false,

@@ -1,2 +1,12 @@
-// Browser entry point: no node: modules.
+// Browser entry point: no node: modules. The engine reads wasmrtc.wasm from
+// beside this file with fetch().
+import { setDefaultWasmUrl } from "./engine/loader.js";
+
+setDefaultWasmUrl(new URL("./wasmrtc.wasm", import.meta.url));
+
 export * from "./common.js";
+export { Engine, type EngineOptions } from "./engine/engine.js";
+export { Endpoint, type EndpointOptions, type StunBindingResult } from "./engine/endpoint.js";
+export { NobleCryptoProvider } from "./crypto/noble.js";
+export type { CryptoProvider } from "./crypto/provider.js";
+export * from "./net/index.js";

@@ -1,0 +1,313 @@
+// The pump: feeds datagrams to the core as they arrive, flushes transmits at
+// once and arms exactly one timer at the core's earliest deadline. Protocol
+// progress never waits for the application.
+import type { Clock, TimerHandle } from "../net/clock.js";
+import type { DatagramSocket, Transport } from "../net/transport.js";
+import type { NetAddress } from "../net/address.js";
+import { Engine } from "./engine.js";
+import {
+  INPUT_HEADER,
+  KIND_EVENT,
+  KIND_TRANSMIT,
+  OUTPUT_HEADER,
+  addressFromRecord,
+  pad4,
+  readIp,
+  writeIp,
+} from "./records.js";
+
+/** Event codes written by native/endpoint/endpoint.h. */
+export const enum EndpointEvent {
+  StunBindingSuccess = 1,
+  StunBindingError = 2,
+  StunBindingTimeout = 3,
+}
+
+export interface EndpointOptions {
+  engine: Engine;
+  transport: Transport;
+  clock: Clock;
+  /** Local sockets to open; all connections of this endpoint share them. Default: one on 0.0.0.0:0. */
+  bind?: Array<{ ip?: string; port?: number; family?: 4 | 6 }>;
+  /** Answer STUN Binding requests from anyone (a STUN server). Default false. */
+  answerStun?: boolean;
+  /** SOFTWARE attribute value. */
+  software?: string;
+  /** Initial STUN retransmission timeout (RFC 8489 RTO), ms. Default 500. */
+  stunRtoMs?: number;
+  /**
+   * How arriving datagrams reach the core: "deferred" batches all datagrams of
+   * one event-loop turn into one call (real sockets); "immediate" feeds each at
+   * once (virtual network, so virtual time stays exact).
+   */
+  inputMode?: "deferred" | "immediate";
+}
+
+export interface StunBindingResult {
+  ok: boolean;
+  /** The server-reflexive address the server saw. */
+  mapped?: NetAddress;
+  rttMs?: number;
+  errorCode?: number;
+  reason?: string;
+  timedOut?: boolean;
+}
+
+export interface EndpointStats {
+  datagramsIn: number;
+  stunIn: number;
+  stunRequestsAnswered: number;
+  droppedMalformed: number;
+  droppedUnhandled: number;
+  transmitsOut: number;
+  transmitsDropped: number;
+  lastStunClient: NetAddress | null;
+}
+
+interface Pending {
+  socket: number;
+  from: NetAddress;
+  data: Uint8Array;
+}
+
+const textEncoder = new TextEncoder();
+const textDecoder = new TextDecoder();
+
+export class Endpoint {
+  readonly sockets: DatagramSocket[] = [];
+  private handle: number;
+  private timer: TimerHandle | null = null;
+  private timerAt = Infinity;
+  private closed = false;
+  private pending: Pending[] = [];
+  private pendingBytes = 0;
+  private flushScheduled = false;
+  private readonly waiters = new Map<number, (r: StunBindingResult) => void>();
+  private readonly deferred: boolean;
+  /** Counters for tests and diagnostics. */
+  readonly counters = { datagramsIn: 0, inputCalls: 0, transmits: 0, bytesOut: 0, events: 0 };
+
+  private constructor(
+    private readonly engine: Engine,
+    private readonly clock: Clock,
+    handle: number,
+    deferred: boolean,
+  ) {
+    this.handle = handle;
+    this.deferred = deferred;
+  }
+
+  static async create(opts: EndpointOptions): Promise<Endpoint> {
+    const cfg = [
+      `answer_stun=${opts.answerStun ? 1 : 0}`,
+      `software=${(opts.software ?? "wasmrtc").replace(/[\r\n]/g, " ")}`,
+      `stun_rto_ms=${Math.max(1, Math.floor(opts.stunRtoMs ?? 500))}`,
+    ].join("\n");
+    const engine = opts.engine;
+    const bytes = textEncoder.encode(cfg);
+    const ptr = engine.wasm.copyIn(bytes);
+    const handle = engine.abi.wr_endpoint_new(ptr, bytes.length);
+    engine.wasm.free(ptr);
+    if (!handle) throw new Error("wasmrtc: endpoint creation failed");
+    const ep = new Endpoint(engine, opts.clock, handle, (opts.inputMode ?? "deferred") === "deferred");
+    try {
+      for (const b of opts.bind ?? [{}]) {
+        const sock = await opts.transport.bind(b);
+        const index = ep.sockets.length;
+        ep.sockets.push(sock);
+        sock.onDatagram = (data, from) => ep.onDatagram(index, data, from);
+      }
+    } catch (e) {
+      ep.close();
+      throw e;
+    }
+    return ep;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Sends a STUN Binding request to `server` and resolves with the mapped address. */
+  stunBinding(server: NetAddress, socket = 0): Promise<StunBindingResult> {
+    if (this.closed) return Promise.resolve({ ok: false, reason: "endpoint closed" });
+    if (socket < 0 || socket >= this.sockets.length) return Promise.resolve({ ok: false, reason: "no such socket" });
+    const ip = this.engine.scratchPtr;
+    if (!writeIp(this.engine.wasm.u8(), ip, server.ip, server.family)) {
+      return Promise.resolve({ ok: false, reason: `bad address ${server.ip}` });
+    }
+    const id = this.engine.abi.wr_endpoint_stun_request(
+      this.handle, this.nowUs(), socket, server.family, server.port, ip);
+    if (!id) return Promise.resolve({ ok: false, reason: "request refused (too many in flight)" });
+    const p = new Promise<StunBindingResult>((resolve) => this.waiters.set(id, resolve));
+    this.drain();
+    return p;
+  }
+
+  /** Counters kept by the core. */
+  stats(): EndpointStats {
+    const e = this.engine;
+    const zero: EndpointStats = {
+      datagramsIn: 0, stunIn: 0, stunRequestsAnswered: 0, droppedMalformed: 0, droppedUnhandled: 0,
+      transmitsOut: 0, transmitsDropped: 0, lastStunClient: null,
+    };
+    if (this.closed || e.abi.wr_endpoint_stats(this.handle, e.scratchPtr) < 0) return zero;
+    const dv = e.wasm.dv();
+    const f = (i: number): number => dv.getFloat64(e.scratchPtr + 8 * i, true);
+    const family = f(7);
+    return {
+      datagramsIn: f(0), stunIn: f(1), stunRequestsAnswered: f(2), droppedMalformed: f(3), droppedUnhandled: f(4),
+      transmitsOut: f(5), transmitsDropped: f(6),
+      lastStunClient: family === 4 || family === 6
+        ? { family, ip: readIp(e.wasm.u8(), e.scratchPtr + 72, family), port: f(8) }
+        : null,
+    };
+  }
+
+  /** Synchronous and final: no timer, no socket, no event afterwards. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer !== null) this.clock.clearTimer(this.timer);
+    this.timer = null;
+    for (const s of this.sockets) {
+      s.onDatagram = null;
+      s.close();
+    }
+    this.engine.abi.wr_endpoint_free(this.handle);
+    this.handle = 0;
+    this.pending = [];
+    for (const [, resolve] of this.waiters) resolve({ ok: false, reason: "endpoint closed" });
+    this.waiters.clear();
+  }
+
+  private nowUs(): number {
+    return Math.round(this.clock.now() * 1000);
+  }
+
+  private onDatagram(socket: number, data: Uint8Array, from: NetAddress): void {
+    if (this.closed || data.length > 65535) return;
+    this.counters.datagramsIn++;
+    if (!this.deferred) {
+      this.pending.push({ socket, from, data });
+      this.pendingBytes += INPUT_HEADER + pad4(data.length);
+      this.flush();
+      return;
+    }
+    // The view may be reused after the callback returns: keep a copy.
+    this.pending.push({ socket, from, data: data.slice() });
+    this.pendingBytes += INPUT_HEADER + pad4(data.length);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      scheduleSoon(() => {
+        this.flushScheduled = false;
+        this.flush();
+      });
+    }
+  }
+
+  private flush(): void {
+    if (this.closed || this.pending.length === 0) return;
+    const engine = this.engine;
+    engine.ensureInput(this.pendingBytes);
+    const u8 = engine.wasm.u8();
+    const dv = engine.wasm.dv();
+    let at = engine.inPtr;
+    for (const d of this.pending) {
+      if (!writeIp(u8, at + 8, d.from.ip, d.from.family)) continue;
+      dv.setUint16(at, d.data.length, true);
+      dv.setUint16(at + 2, d.socket, true);
+      u8[at + 4] = d.from.family;
+      u8[at + 5] = 0;
+      dv.setUint16(at + 6, d.from.port, true);
+      u8.set(d.data, at + INPUT_HEADER);
+      at += INPUT_HEADER + pad4(d.data.length);
+    }
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.counters.inputCalls++;
+    engine.abi.wr_endpoint_input(this.handle, this.nowUs(), engine.inPtr, at - engine.inPtr);
+    this.drain();
+  }
+
+  private onTimer(): void {
+    this.timer = null;
+    this.timerAt = Infinity;
+    if (this.closed) return;
+    this.engine.abi.wr_endpoint_timeout(this.handle, this.nowUs());
+    this.drain();
+  }
+
+  /** Drains transmits and events until the core is empty, then arms the one timer. */
+  private drain(): void {
+    const engine = this.engine;
+    const abi = engine.abi;
+    for (let guard = 0; guard < 100000 && !this.closed; guard++) {
+      const n = abi.wr_endpoint_poll(this.handle, engine.outPtr, engine.outCap);
+      if (n <= 0) break;
+      const u8 = engine.wasm.u8();
+      const dv = engine.wasm.dv();
+      const end = engine.outPtr + n;
+      for (let rec = engine.outPtr; rec + OUTPUT_HEADER <= end; ) {
+        const kind = u8[rec]!;
+        const socket = dv.getUint16(rec + 2, true);
+        const code = dv.getUint16(rec + 6, true);
+        const id = dv.getUint32(rec + 8, true);
+        const len = dv.getUint32(rec + 12, true);
+        const payload = rec + OUTPUT_HEADER;
+        if (kind === KIND_TRANSMIT) {
+          const to = addressFromRecord(u8, dv, rec);
+          const sock = this.sockets[socket];
+          if (to && sock) {
+            // The transport may hold the buffer after send returns: hand it a copy.
+            sock.send(u8.slice(payload, payload + len), to);
+            this.counters.transmits++;
+            this.counters.bytesOut += len;
+          }
+        } else if (kind === KIND_EVENT) {
+          this.counters.events++;
+          this.onEvent(code, id, addressFromRecord(u8, dv, rec), u8.subarray(payload, payload + len), dv, payload);
+        }
+        rec += OUTPUT_HEADER + pad4(len);
+      }
+    }
+    this.armTimer();
+  }
+
+  private onEvent(code: number, id: number, address: NetAddress | null, payload: Uint8Array, dv: DataView, at: number): void {
+    const resolve = this.waiters.get(id);
+    if (!resolve) return;
+    this.waiters.delete(id);
+    switch (code) {
+      case EndpointEvent.StunBindingSuccess:
+        resolve({ ok: true, mapped: address ?? undefined, rttMs: payload.length >= 4 ? dv.getUint32(at, true) / 1000 : undefined });
+        break;
+      case EndpointEvent.StunBindingError:
+        resolve({
+          ok: false,
+          errorCode: payload.length >= 2 ? dv.getUint16(at, true) : 0,
+          reason: textDecoder.decode(payload.subarray(2)),
+        });
+        break;
+      case EndpointEvent.StunBindingTimeout:
+        resolve({ ok: false, timedOut: true, reason: "timeout" });
+        break;
+      default:
+        resolve({ ok: false, reason: `unexpected event ${code}` });
+    }
+  }
+
+  private armTimer(): void {
+    if (this.closed) return;
+    const us = this.engine.abi.wr_endpoint_next_deadline(this.handle);
+    const at = us < 0 ? Infinity : us / 1000;
+    if (at === this.timerAt) return;
+    if (this.timer !== null) this.clock.clearTimer(this.timer);
+    this.timer = null;
+    this.timerAt = at;
+    if (at !== Infinity) this.timer = this.clock.setTimer(at, () => this.onTimer());
+  }
+}
+
+const scheduleSoon: (fn: () => void) => void =
+  typeof setImmediate === "function" ? (fn) => setImmediate(fn) : (fn) => queueMicrotask(fn);

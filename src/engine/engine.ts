@@ -1,0 +1,64 @@
+// One WebAssembly instance hosts any number of endpoints (handles). This class
+// owns the instance and the scratch buffers in wasm memory that carry packed
+// datagram records across the boundary.
+import type { CryptoProvider } from "../crypto/provider.js";
+import { loadEngine, type EngineInstance, type LogFn } from "./loader.js";
+
+export interface EngineOptions {
+  crypto: CryptoProvider;
+  wasmBinary?: Uint8Array | ArrayBuffer;
+  wasmUrl?: string | URL;
+  log?: LogFn;
+}
+
+/** The C ABI of wasm/abi.cc. Times are microseconds as f64; handles are u32. */
+export interface EngineAbi {
+  wr_endpoint_new(cfgPtr: number, cfgLen: number): number;
+  wr_endpoint_free(h: number): number;
+  wr_endpoint_input(h: number, nowUs: number, ptr: number, len: number): number;
+  wr_endpoint_timeout(h: number, nowUs: number): number;
+  wr_endpoint_poll(h: number, outPtr: number, cap: number): number;
+  wr_endpoint_next_deadline(h: number): number;
+  wr_endpoint_stun_request(h: number, nowUs: number, socket: number, family: number, port: number, ipPtr: number): number;
+  wr_endpoint_count(): number;
+  wr_endpoint_stats(h: number, outPtr: number): number;
+}
+
+export const OUTPUT_CAPACITY = 256 * 1024;
+
+export class Engine {
+  readonly abi: EngineAbi;
+  /** Scratch areas in wasm memory, reused by every call. */
+  inPtr: number;
+  inCap: number;
+  readonly outPtr: number;
+  readonly outCap = OUTPUT_CAPACITY;
+  readonly scratchPtr: number;
+
+  private constructor(readonly wasm: EngineInstance) {
+    this.abi = wasm.exports as unknown as EngineAbi;
+    this.inCap = 64 * 1024;
+    this.inPtr = wasm.alloc(this.inCap);
+    this.outPtr = wasm.alloc(this.outCap);
+    this.scratchPtr = wasm.alloc(256);
+  }
+
+  static async load(opts: EngineOptions): Promise<Engine> {
+    return new Engine(await loadEngine(opts));
+  }
+
+  /** Makes sure the input scratch area holds at least `bytes`. */
+  ensureInput(bytes: number): void {
+    if (bytes <= this.inCap) return;
+    let cap = this.inCap;
+    while (cap < bytes) cap *= 2;
+    this.wasm.free(this.inPtr);
+    this.inPtr = this.wasm.alloc(cap);
+    this.inCap = cap;
+  }
+
+  /** Number of live endpoint handles inside the module (leak checks). */
+  endpointCount(): number {
+    return this.abi.wr_endpoint_count();
+  }
+}

@@ -1,0 +1,162 @@
+// Loads the standalone WebAssembly module ourselves: bytes from `fs` in Node,
+// `fetch` in browsers, or given by the caller. No emscripten JS glue, so the
+// same code works from ESM, CJS and bundlers.
+import type { CryptoProvider } from "../crypto/provider.js";
+import { createCryptoImports } from "./host-crypto.js";
+
+export type LogFn = (level: number, message: string) => void;
+
+export interface LoadOptions {
+  /** The module bytes; when absent they are read from beside the package entry. */
+  wasmBinary?: Uint8Array | ArrayBuffer;
+  /** Where to fetch/read the module from when `wasmBinary` is absent. */
+  wasmUrl?: string | URL;
+  crypto: CryptoProvider;
+  log?: LogFn;
+}
+
+/** Exports of the module that the TypeScript side calls (see wasm/abi.cc). */
+export interface EngineExports {
+  memory: WebAssembly.Memory;
+  _initialize(): void;
+  wr_alloc(size: number): number;
+  wr_free(ptr: number): void;
+  [name: string]: unknown;
+}
+
+export interface EngineInstance {
+  readonly exports: EngineExports;
+  readonly memory: WebAssembly.Memory;
+  /** A view of all of wasm memory, refreshed when memory has grown. */
+  u8(): Uint8Array;
+  dv(): DataView;
+  alloc(size: number): number;
+  free(ptr: number): void;
+  /** Copies bytes into freshly allocated wasm memory; caller frees. */
+  copyIn(bytes: Uint8Array): number;
+  readString(ptr: number, len: number): string;
+}
+
+const ENOSYS = 52;
+const textDecoder = new TextDecoder();
+
+function defaultLog(level: number, message: string): void {
+  if (level >= 3) console.error(`[wasmrtc] ${message}`);
+  else if (level === 2) console.warn(`[wasmrtc] ${message}`);
+}
+
+async function readModuleBytes(opts: LoadOptions): Promise<Uint8Array | ArrayBuffer> {
+  if (opts.wasmBinary) return opts.wasmBinary;
+  const url = opts.wasmUrl ?? defaultWasmUrl();
+  const isNode = typeof process !== "undefined" && !!process.versions?.node;
+  const href = String(url);
+  if (isNode && (href.startsWith("file:") || !/^[a-z]+:/i.test(href))) {
+    // Indirect import keeps bundlers for browsers from pulling node:fs.
+    const fsName = "node:fs/promises";
+    const fs = (await import(/* @vite-ignore */ fsName)) as typeof import("node:fs/promises");
+    const urlName = "node:url";
+    const { fileURLToPath } = (await import(/* @vite-ignore */ urlName)) as typeof import("node:url");
+    return fs.readFile(href.startsWith("file:") ? fileURLToPath(href) : href);
+  }
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`wasmrtc: cannot fetch ${href}: ${res.status}`);
+  return res.arrayBuffer();
+}
+
+let wasmUrlOverride: string | URL | undefined;
+/** Lets an entry point say where the .wasm lives (set by src/index.ts / src/browser.ts). */
+export function setDefaultWasmUrl(url: string | URL): void {
+  wasmUrlOverride = url;
+}
+function defaultWasmUrl(): string | URL {
+  if (wasmUrlOverride) return wasmUrlOverride;
+  throw new Error("wasmrtc: no wasmBinary given and no default module location set");
+}
+
+let cachedModule: { bytes: unknown; module: WebAssembly.Module } | undefined;
+
+export async function loadEngine(opts: LoadOptions): Promise<EngineInstance> {
+  let module: WebAssembly.Module;
+  if (cachedModule && (opts.wasmBinary === undefined || cachedModule.bytes === opts.wasmBinary)) {
+    module = cachedModule.module;
+  } else {
+    const bytes = await readModuleBytes(opts);
+    module = await WebAssembly.compile(bytes as BufferSource);
+    cachedModule = { bytes: opts.wasmBinary, module };
+  }
+  return instantiateEngine(module, opts);
+}
+
+export function instantiateEngine(module: WebAssembly.Module, opts: LoadOptions): EngineInstance {
+  const log = opts.log ?? defaultLog;
+  let memory: WebAssembly.Memory | undefined;
+  let view = new Uint8Array(0);
+  let dataView = new DataView(new ArrayBuffer(0));
+  const u8 = (): Uint8Array => {
+    if (view.buffer !== memory!.buffer) {
+      view = new Uint8Array(memory!.buffer);
+      dataView = new DataView(memory!.buffer);
+    }
+    return view;
+  };
+  const dv = (): DataView => {
+    u8();
+    return dataView;
+  };
+  const readString = (ptr: number, len: number): string => textDecoder.decode(u8().subarray(ptr, ptr + len));
+
+  const host: Record<string, (...args: number[]) => number | void> = {
+    log(level: number, ptr: number, len: number) {
+      log(level, readString(ptr, len));
+    },
+  };
+  const env: Record<string, (...args: number[]) => number | void> = {
+    emscripten_notify_memory_growth() {
+      u8();
+    },
+  };
+  const imports: WebAssembly.Imports = {
+    wasmrtc_host: host,
+    wasmrtc_crypto: createCryptoImports(opts.crypto, u8) as WebAssembly.ModuleImports,
+    env,
+    wasi_snapshot_preview1: {
+      proc_exit(code: number) {
+        throw new Error(`wasmrtc: module called exit(${code})`);
+      },
+    },
+  };
+  // Any other import the toolchain adds (fd_write and friends) is a stub: the
+  // core does no IO. An unknown import from our own modules is a build error.
+  for (const imp of WebAssembly.Module.imports(module)) {
+    const ns = (imports[imp.module] ??= {}) as Record<string, unknown>;
+    if (imp.kind === "function" && !(imp.name in ns)) {
+      if (imp.module === "wasmrtc_host" || imp.module === "wasmrtc_crypto") {
+        throw new Error(`wasmrtc: host does not provide ${imp.module}.${imp.name}`);
+      }
+      ns[imp.name] = () => ENOSYS;
+    }
+  }
+  const instance = new WebAssembly.Instance(module, imports);
+  const exports = instance.exports as unknown as EngineExports;
+  memory = exports.memory;
+  exports._initialize();
+  const alloc = (size: number): number => {
+    const p = exports.wr_alloc(size);
+    if (!p) throw new Error("wasmrtc: out of memory");
+    return p;
+  };
+  return {
+    exports,
+    memory,
+    u8,
+    dv,
+    alloc,
+    free: (ptr: number) => exports.wr_free(ptr),
+    copyIn(bytes: Uint8Array): number {
+      const p = alloc(Math.max(1, bytes.length));
+      u8().set(bytes, p);
+      return p;
+    },
+    readString,
+  };
+}

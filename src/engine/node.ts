@@ -1,0 +1,41 @@
+// Node defaults: node:crypto, UDP sockets, the real clock, and the .wasm that
+// ships beside this file in dist/.
+import { NodeCryptoProvider } from "../crypto/node.js";
+import { NodeUdpTransport } from "../net/udp.js";
+import { RealClock } from "../net/clock.js";
+import type { Clock } from "../net/clock.js";
+import type { Transport } from "../net/transport.js";
+import type { CryptoProvider } from "../crypto/provider.js";
+import { Engine } from "./engine.js";
+import { Endpoint, type EndpointOptions } from "./endpoint.js";
+import { setDefaultWasmUrl } from "./loader.js";
+
+setDefaultWasmUrl(new URL("./wasmrtc.wasm", import.meta.url));
+
+let shared: Promise<Engine> | undefined;
+
+/** The process-wide engine instance with node:crypto. */
+export function loadNodeEngine(opts: { crypto?: CryptoProvider; wasmBinary?: Uint8Array } = {}): Promise<Engine> {
+  if (opts.crypto || opts.wasmBinary) {
+    return Engine.load({ crypto: opts.crypto ?? new NodeCryptoProvider(), wasmBinary: opts.wasmBinary });
+  }
+  shared ??= Engine.load({ crypto: new NodeCryptoProvider() });
+  return shared;
+}
+
+export interface NodeEndpointOptions extends Partial<Omit<EndpointOptions, "engine" | "transport" | "clock">> {
+  engine?: Engine;
+  transport?: Transport;
+  clock?: Clock;
+}
+
+/** An endpoint on real UDP sockets with the real clock. */
+export async function createNodeEndpoint(opts: NodeEndpointOptions = {}): Promise<Endpoint> {
+  const engine = opts.engine ?? (await loadNodeEngine());
+  return Endpoint.create({
+    ...opts,
+    engine,
+    transport: opts.transport ?? new NodeUdpTransport(),
+    clock: opts.clock ?? new RealClock(),
+  });
+}

@@ -1,0 +1,5 @@
+// Node-free networking pieces (the UDP transport lives in ./udp.ts).
+export * from "./address.js";
+export type { BindOptions, DatagramSocket, Transport } from "./transport.js";
+export { RealClock, VirtualClock, type Clock, type TimerHandle } from "./clock.js";
+export { VirtualNetwork, VirtualHost, SeededRandom, type LinkConfig, type LinkStats, type NatType } from "./virtual.js";

@@ -1,0 +1,97 @@
+// Transport on node:dgram. One socket serves every connection of an endpoint.
+import * as dgram from "node:dgram";
+import * as os from "node:os";
+import { ipFamily, type NetAddress } from "./address.js";
+import type { BindOptions, DatagramSocket, Transport } from "./transport.js";
+
+export interface NodeUdpOptions {
+  /** Only these IPs are offered as local addresses (e.g. ["127.0.0.1"] in tests). */
+  allowAddresses?: string[];
+  /** Socket buffer sizes; loopback drops datagrams with the defaults under load. */
+  recvBufferSize?: number;
+  sendBufferSize?: number;
+  /** Do not keep the process alive for these sockets. */
+  unref?: boolean;
+}
+
+class UdpSocket implements DatagramSocket {
+  onDatagram: ((data: Uint8Array, from: NetAddress) => void) | null = null;
+  sendErrors = 0;
+  private closed = false;
+
+  constructor(private readonly sock: dgram.Socket, readonly local: NetAddress) {
+    sock.on("message", (msg, rinfo) => {
+      if (this.closed || !this.onDatagram) return;
+      const family = rinfo.family === "IPv6" ? 6 : 4;
+      this.onDatagram(msg, { family, ip: rinfo.address, port: rinfo.port });
+    });
+    sock.on("error", () => {
+      this.sendErrors++;
+    });
+  }
+
+  send(data: Uint8Array, to: NetAddress): void {
+    if (this.closed || to.port <= 0 || to.port > 65535 || to.family !== this.local.family) {
+      this.sendErrors++;
+      return;
+    }
+    try {
+      this.sock.send(data, to.port, to.ip, (err) => {
+        if (err) this.sendErrors++;
+      });
+    } catch {
+      this.sendErrors++;
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.onDatagram = null;
+    try {
+      this.sock.close();
+    } catch {
+      // already closed
+    }
+  }
+}
+
+export class NodeUdpTransport implements Transport {
+  constructor(private readonly opts: NodeUdpOptions = {}) {}
+
+  bind(b: BindOptions): Promise<DatagramSocket> {
+    const family = b.family ?? (b.ip ? (ipFamily(b.ip) === 6 ? 6 : 4) : 4);
+    const ip = b.ip ?? (family === 6 ? "::" : "0.0.0.0");
+    return new Promise((resolve, reject) => {
+      const sock = dgram.createSocket({
+        type: family === 6 ? "udp6" : "udp4",
+        recvBufferSize: this.opts.recvBufferSize ?? 4 * 1024 * 1024,
+        sendBufferSize: this.opts.sendBufferSize ?? 4 * 1024 * 1024,
+        ipv6Only: family === 6,
+      });
+      const onError = (err: Error): void => {
+        sock.close();
+        reject(err);
+      };
+      sock.once("error", onError);
+      sock.bind(b.port ?? 0, ip, () => {
+        sock.off("error", onError);
+        if (this.opts.unref) sock.unref();
+        const a = sock.address();
+        resolve(new UdpSocket(sock, { family, ip: a.address, port: a.port }));
+      });
+    });
+  }
+
+  localAddresses(): string[] {
+    const all: string[] = [];
+    for (const list of Object.values(os.networkInterfaces())) {
+      for (const i of list ?? []) {
+        if (i.family === "IPv6" && i.scopeid) continue;  // link-local needs a zone
+        all.push(i.address);
+      }
+    }
+    const allow = this.opts.allowAddresses;
+    return allow ? all.filter((a) => allow.includes(a)).concat(allow.filter((a) => !all.includes(a) && a.startsWith("127."))) : all;
+  }
+}
