@@ -1,7 +1,7 @@
 // CryptoProvider on the audited pure-JavaScript @noble libraries, for runtimes
 // without synchronous native crypto (browsers, embedded engines). No node: imports.
 import { gcm } from "@noble/ciphers/aes";
-import { p256 } from "@noble/curves/p256";
+import { p256 } from "@noble/curves/nist";
 import { x25519 } from "@noble/curves/ed25519";
 import { hmac } from "@noble/hashes/hmac";
 import { md5, sha1 } from "@noble/hashes/legacy";
@@ -85,7 +85,8 @@ export class NobleCryptoProvider implements CryptoProvider {
 
   ecdsaP256Sign(priv: Uint8Array, h: HashName, msg: Uint8Array): Uint8Array | null {
     try {
-      return p256.sign(HASHES[h](msg), priv, { lowS: false }).toDERRawBytes();
+      // The digest is computed here, so the library must not hash again (prehash: false).
+      return p256.sign(HASHES[h](msg), priv, { prehash: false, lowS: false }).toDERRawBytes();
     } catch {
       return null;
     }
@@ -94,8 +95,7 @@ export class NobleCryptoProvider implements CryptoProvider {
   ecdsaP256Verify(pub: Uint8Array, h: HashName, msg: Uint8Array, der: Uint8Array): boolean {
     try {
       if (pub.length !== 65 || pub[0] !== 4) return false;
-      const sig = p256.Signature.fromDER(der);
-      return p256.verify(sig, HASHES[h](msg), pub, { lowS: false });
+      return p256.verify(der, HASHES[h](msg), pub, { prehash: false, lowS: false, format: "der" });
     } catch {
       return false;
     }

@@ -47,30 +47,37 @@ function defaultLog(level: number, message: string): void {
 
 async function readModuleBytes(opts: LoadOptions): Promise<Uint8Array | ArrayBuffer> {
   if (opts.wasmBinary) return opts.wasmBinary;
-  const url = opts.wasmUrl ?? defaultWasmUrl();
+  const urls = opts.wasmUrl ? [opts.wasmUrl] : defaultUrls;
+  if (urls.length === 0) throw new Error("wasmrtc: no wasmBinary given and no default module location set");
   const isNode = typeof process !== "undefined" && !!process.versions?.node;
-  const href = String(url);
+  const href = String(urls[0]);
   if (isNode && (href.startsWith("file:") || !/^[a-z]+:/i.test(href))) {
     // Indirect import keeps bundlers for browsers from pulling node:fs.
     const fsName = "node:fs/promises";
     const fs = (await import(/* @vite-ignore */ fsName)) as typeof import("node:fs/promises");
     const urlName = "node:url";
     const { fileURLToPath } = (await import(/* @vite-ignore */ urlName)) as typeof import("node:url");
-    return fs.readFile(href.startsWith("file:") ? fileURLToPath(href) : href);
+    let lastError: unknown;
+    for (const u of urls) {
+      const h = String(u);
+      try {
+        return await fs.readFile(h.startsWith("file:") ? fileURLToPath(h) : h);
+      } catch (e) {
+        lastError = e;
+      }
+    }
+    throw lastError;
   }
+  const url = urls[0]!;
   const res = await fetch(url);
   if (!res.ok) throw new Error(`wasmrtc: cannot fetch ${href}: ${res.status}`);
   return res.arrayBuffer();
 }
 
-let wasmUrlOverride: string | URL | undefined;
-/** Lets an entry point say where the .wasm lives (set by src/index.ts / src/browser.ts). */
-export function setDefaultWasmUrl(url: string | URL): void {
-  wasmUrlOverride = url;
-}
-function defaultWasmUrl(): string | URL {
-  if (wasmUrlOverride) return wasmUrlOverride;
-  throw new Error("wasmrtc: no wasmBinary given and no default module location set");
+let defaultUrls: Array<string | URL> = [];
+/** Lets an entry point say where the .wasm lives; in Node the first that exists is used. */
+export function setDefaultWasmUrl(...urls: Array<string | URL>): void {
+  defaultUrls = urls;
 }
 
 let cachedModule: { bytes: unknown; module: WebAssembly.Module } | undefined;

@@ -10,7 +10,8 @@ import { Engine } from "./engine.js";
 import { Endpoint, type EndpointOptions } from "./endpoint.js";
 import { setDefaultWasmUrl } from "./loader.js";
 
-setDefaultWasmUrl(new URL("./wasmrtc.wasm", import.meta.url));
+// Beside the bundle in dist/; when running from the source tree (tests), the build output.
+setDefaultWasmUrl(new URL("./wasmrtc.wasm", import.meta.url), new URL("../../dist/wasmrtc.wasm", import.meta.url));
 
 let shared: Promise<Engine> | undefined;
 

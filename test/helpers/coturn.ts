@@ -1,5 +1,7 @@
 // Starts Debian's coturn `turnserver` on 127.0.0.1 for a test and stops it after.
 import { spawn, type ChildProcess } from "node:child_process";
+import { createSocket } from "node:dgram";
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { freeUdpPort } from "./ports.js";
 
@@ -31,12 +33,11 @@ export async function startCoturn(opts: { user?: string; password?: string; real
   let out = "";
   proc.stdout!.on("data", (d) => (out += d));
   proc.stderr!.on("data", (d) => (out += d));
-  // Ready when it reports its listener; bounded wait.
+  // Ready when it answers a STUN Binding request; bounded wait.
   const deadline = Date.now() + 10000;
-  while (!/listener opened|Total General servers|IPv4. UDP listener/.test(out)) {
+  while (!(await answersStun(port))) {
     if (proc.exitCode !== null) throw new Error(`turnserver exited: ${out}`);
-    if (Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 50));
+    if (Date.now() > deadline) throw new Error(`turnserver not ready: ${out}`);
   }
   return {
     port, user, password, realm, proc,
@@ -49,4 +50,21 @@ export async function startCoturn(opts: { user?: string; password?: string; real
         setTimeout(() => proc.kill("SIGKILL"), 2000).unref();
       }),
   };
+}
+
+/** Probe: a bare RFC 8489 Binding request header; any reply means the server is up. */
+function answersStun(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createSocket("udp4");
+    const req = Buffer.concat([Buffer.from([0, 1, 0, 0, 0x21, 0x12, 0xa4, 0x42]), randomBytes(12)]);
+    const done = (ok: boolean): void => {
+      clearTimeout(timer);
+      s.close();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => done(false), 100);
+    s.on("message", () => done(true));
+    s.on("error", () => done(false));
+    s.send(req, port, "127.0.0.1");
+  });
 }
