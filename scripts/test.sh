@@ -11,5 +11,9 @@ ctest --test-dir build/native --output-on-failure -j"$(nproc 2>/dev/null || echo
 native_done=$(date +%s)
 npm run build
 npx vitest run
+# Every parser's libFuzzer target builds and runs briefly (longer: FUZZ_SECONDS=600 npm run fuzz).
+if command -v clang++-14 >/dev/null 2>&1; then
+  FUZZ_SECONDS=${FUZZ_SECONDS:-5} bash scripts/fuzz.sh
+fi
 end=$(date +%s)
 echo "test.sh: native $((native_done - start)) s, total $((end - start)) s"
