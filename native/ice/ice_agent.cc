@@ -1,0 +1,663 @@
+#include "ice/ice_agent.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "common/log.h"
+#include "stun/message_builder.h"
+
+namespace wasmrtc::ice {
+
+namespace {
+
+const char kIceChars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+std::string random_ice_string(crypto::Provider& crypto, size_t n) {
+  std::vector<uint8_t> r(n);
+  crypto.random(r.data(), n);
+  std::string s;
+  for (uint8_t b : r) s += kIceChars[b & 63];
+  return s;
+}
+
+}  // namespace
+
+const char* to_string(IceState s) {
+  switch (s) {
+    case IceState::kNew: return "new";
+    case IceState::kChecking: return "checking";
+    case IceState::kConnected: return "connected";
+    case IceState::kDisconnected: return "disconnected";
+    case IceState::kFailed: return "failed";
+    case IceState::kClosed: return "closed";
+  }
+  return "?";
+}
+
+struct IceAgent::Pair {
+  enum class State { kFrozen, kWaiting, kInProgress, kSucceeded, kFailed };
+  size_t local = 0;
+  size_t remote = 0;
+  uint64_t priority = 0;
+  State state = State::kFrozen;
+  bool valid = false;
+  bool nominated = false;
+  bool nominating = false;  // a USE-CANDIDATE check is in flight
+  bool remote_nominated = false;  // controlled: the peer sent USE-CANDIDATE
+  std::unique_ptr<stun::ClientTransaction> txn;
+};
+
+struct IceAgent::Gather {
+  uint16_t socket = 0;
+  SocketAddress base;
+  SocketAddress server;
+  stun::ClientTransaction txn;
+};
+
+IceAgent::IceAgent(crypto::Provider& crypto, IceConfig config, Timestamp now)
+    : crypto_(crypto), config_(std::move(config)), created_(now) {
+  if (config_.local_ufrag.size() < 4) config_.local_ufrag = random_ice_string(crypto_, 8);
+  if (config_.local_pwd.size() < 22) config_.local_pwd = random_ice_string(crypto_, 24);
+  crypto_.random(reinterpret_cast<uint8_t*>(&tie_breaker_), sizeof tie_breaker_);
+}
+
+IceAgent::~IceAgent() = default;
+
+Duration IceAgent::jitter(Duration base) {
+  // RFC 7675 §5.1: randomise the interval to 0.8..1.2 of its base.
+  uint16_t r = 0;
+  crypto_.random(reinterpret_cast<uint8_t*>(&r), sizeof r);
+  return base * 8 / 10 + Duration(double(base) * 0.4 * (r / 65535.0));
+}
+
+void IceAgent::emit_local(const Candidate& c) {
+  local_cands_.push_back(c);
+  IceEvent ev;
+  ev.type = IceEvent::Type::kLocalCandidate;
+  ev.candidate = c;
+  events_.push_back(std::move(ev));
+}
+
+void IceAgent::add_host_candidate(uint16_t socket, const SocketAddress& address) {
+  if (!address.valid() || state_ == IceState::kClosed) return;
+  for (const auto& l : locals_) {
+    if (l.base == address && l.socket == socket) return;
+  }
+  LocalCand l;
+  l.socket = socket;
+  l.base = address;
+  l.cand.foundation = std::to_string(locals_.size() + 1);
+  l.cand.component = 1;
+  // Local preference: earlier sockets first, IPv4 and IPv6 interleaved evenly.
+  uint16_t local_pref = uint16_t(65535 - std::min<size_t>(locals_.size(), 1000));
+  l.cand.priority = compute_priority(CandidateType::kHost, local_pref, 1);
+  l.cand.address = address;
+  l.cand.type = CandidateType::kHost;
+  locals_.push_back(l);
+  emit_local(l.cand);
+  for (size_t r = 0; r < remotes_.size(); ++r) add_pair(locals_.size() - 1, r);
+}
+
+void IceAgent::add_stun_server(const SocketAddress& server) {
+  if (server.valid()) stun_servers_.push_back(server);
+}
+
+void IceAgent::start_gathering(Timestamp now) {
+  if (gathering_ != GatheringState::kNew || state_ == IceState::kClosed) return;
+  gathering_ = GatheringState::kGathering;
+  for (const auto& server : stun_servers_) {
+    for (const auto& l : locals_) {
+      if (l.cand.type != CandidateType::kHost || l.base.family != server.family) continue;
+      stun::TransactionId id = stun::new_transaction_id(crypto_);
+      stun::MessageBuilder b(stun::method::kBinding, stun::MessageClass::kRequest, id);
+      b.add_fingerprint(crypto_);
+      stun::RetransmitConfig rc;
+      rc.rto = ms(500);
+      rc.max_transmissions = 5;
+      rc.final_wait_factor = 4;
+      auto g = std::unique_ptr<Gather>(new Gather{l.socket, l.base, server, stun::ClientTransaction(id, b.take(), rc)});
+      g->txn.start(now);
+      gathers_.push_back(std::move(g));
+    }
+  }
+  if (gathers_.empty()) {
+    gathering_ = GatheringState::kComplete;
+    events_.push_back({IceEvent::Type::kGatheringComplete});
+  }
+}
+
+bool IceAgent::set_remote_credentials(const std::string& ufrag, const std::string& pwd) {
+  // RFC 8839 §5.4: ufrag 4..256, pwd 22..256 ice-chars.
+  auto ok = [](const std::string& s, size_t min) {
+    if (s.size() < min || s.size() > 256) return false;
+    for (char c : s) {
+      if (!std::strchr(kIceChars, c) || c == 0) return false;
+    }
+    return true;
+  };
+  if (!ok(ufrag, 4) || !ok(pwd, 22)) return false;
+  remote_ufrag_ = ufrag;
+  remote_pwd_ = pwd;
+  return true;
+}
+
+uint64_t IceAgent::pair_priority(const LocalCand& l, const Candidate& r) const {
+  // RFC 8445 §6.1.2.3, G = controlling agent's candidate priority.
+  uint64_t g = config_.controlling ? l.cand.priority : r.priority;
+  uint64_t d = config_.controlling ? r.priority : l.cand.priority;
+  return (std::min(g, d) << 32) + 2 * std::max(g, d) + (g > d ? 1 : 0);
+}
+
+void IceAgent::add_pair(size_t local, size_t remote) {
+  const LocalCand& l = locals_[local];
+  const Candidate& r = remotes_[remote];
+  // Only host candidates are paired (a server-reflexive one is replaced by its base, §6.1.2.4).
+  if (l.cand.type != CandidateType::kHost || l.base.family != r.address.family) return;
+  for (const auto& p : pairs_) {
+    if (locals_[p->local].base == l.base && remotes_[p->remote].address == r.address) return;  // pruned duplicate
+  }
+  if (pairs_.size() >= config_.max_pairs) return;
+  auto p = std::make_unique<Pair>();
+  p->local = local;
+  p->remote = remote;
+  p->priority = pair_priority(l, r);
+  // §6.1.2.6: the first pair of each foundation starts Waiting, the rest Frozen.
+  std::string foundation = l.cand.foundation + "|" + r.foundation;
+  bool seen = false;
+  for (const auto& q : pairs_) {
+    if (locals_[q->local].cand.foundation + "|" + remotes_[q->remote].foundation == foundation) seen = true;
+  }
+  p->state = seen ? Pair::State::kFrozen : Pair::State::kWaiting;
+  pairs_.push_back(std::move(p));
+  std::stable_sort(pairs_.begin(), pairs_.end(), [](const auto& a, const auto& b) { return a->priority > b->priority; });
+}
+
+void IceAgent::pair_new_remote(size_t remote_index) {
+  for (size_t l = 0; l < locals_.size(); ++l) add_pair(l, remote_index);
+}
+
+bool IceAgent::add_remote_candidate(Timestamp now, const Candidate& c) {
+  if (state_ == IceState::kClosed || !c.is_udp() || c.component != 1 || c.needs_resolution() || !c.address.valid() ||
+      c.address.port == 0) {
+    ++stats_.remote_candidates_refused;
+    return false;
+  }
+  for (const auto& r : remotes_) {
+    if (r.address == c.address) return true;  // already known (maybe as prflx)
+  }
+  if (remotes_.size() >= config_.max_remote_candidates) {
+    ++stats_.remote_candidates_refused;
+    return false;
+  }
+  remotes_.push_back(c);
+  pair_new_remote(remotes_.size() - 1);
+  if (state_ == IceState::kNew && !pairs_.empty()) {
+    set_state(IceState::kChecking);
+    next_pace_ = now;
+  }
+  return true;
+}
+
+void IceAgent::end_of_remote_candidates(Timestamp now) {
+  remote_ended_ = true;
+  update_failed(now);
+}
+
+std::vector<uint8_t> IceAgent::build_check(const stun::TransactionId& id, bool nominate, uint32_t prflx_priority) {
+  // RFC 8445 §7.2.2: USERNAME, PRIORITY, role + tie-breaker, USE-CANDIDATE, integrity with the peer's password.
+  stun::MessageBuilder b(stun::method::kBinding, stun::MessageClass::kRequest, id);
+  b.add_string(stun::attr::kUsername, remote_ufrag_ + ":" + config_.local_ufrag);
+  b.add_u32(stun::attr::kPriority, prflx_priority);
+  b.add_u64(config_.controlling ? stun::attr::kIceControlling : stun::attr::kIceControlled, tie_breaker_);
+  if (nominate) b.add_flag(stun::attr::kUseCandidate);
+  b.add_message_integrity(crypto_, ByteView(std::string_view(remote_pwd_)));
+  b.add_fingerprint(crypto_);
+  return b.take();
+}
+
+void IceAgent::start_check(Timestamp now, Pair& p, bool nominate) {
+  const LocalCand& l = locals_[p.local];
+  uint32_t prflx = compute_priority(CandidateType::kPeerReflexive, uint16_t((l.cand.priority >> 8) & 0xFFFF), 1);
+  stun::TransactionId id = stun::new_transaction_id(crypto_);
+  stun::RetransmitConfig rc;
+  rc.rto = config_.check_rto;
+  rc.max_transmissions = config_.check_max_transmissions;
+  rc.final_wait_factor = 2;
+  p.txn = std::make_unique<stun::ClientTransaction>(id, build_check(id, nominate, prflx), rc);
+  p.txn->start(now);
+  p.nominating = nominate;
+  if (p.state != Pair::State::kSucceeded) p.state = Pair::State::kInProgress;
+  ++stats_.checks_sent;
+}
+
+IceAgent::Pair* IceAgent::find_pair(uint16_t socket, const SocketAddress& remote) {
+  for (auto& p : pairs_) {
+    if (locals_[p->local].socket == socket && remotes_[p->remote].address == remote) return p.get();
+  }
+  return nullptr;
+}
+
+bool IceAgent::knows_remote(uint16_t socket, const SocketAddress& from) const {
+  for (const auto& p : pairs_) {
+    if (p->valid && locals_[p->local].socket == socket && remotes_[p->remote].address == from) return true;
+  }
+  return false;
+}
+
+bool IceAgent::handle_stun(Timestamp now, uint16_t socket, const SocketAddress& from, const stun::Message& msg) {
+  if (state_ == IceState::kClosed) return false;
+  if (msg.message_class() == stun::MessageClass::kRequest) {
+    std::string user;
+    if (!msg.get_string(stun::attr::kUsername, user)) return false;
+    size_t colon = user.find(':');
+    if (colon == std::string::npos || user.substr(0, colon) != config_.local_ufrag) return false;
+    answer_check(now, socket, from, msg);
+    return true;
+  }
+  if (msg.message_class() != stun::MessageClass::kSuccess && msg.message_class() != stun::MessageClass::kError) {
+    return false;
+  }
+  for (auto& g : gathers_) {
+    if (g->server == from && g->socket == socket && g->txn.handle_response(now, msg)) {
+      SocketAddress mapped;
+      if (g->txn.state() == stun::ClientTransaction::State::kSucceeded &&
+          msg.get_xor_address(stun::attr::kXorMappedAddress, mapped) && mapped != g->base) {
+        bool dup = false;
+        for (const auto& c : local_cands_) dup |= c.type == CandidateType::kServerReflexive && c.address == mapped;
+        if (!dup) {
+          Candidate c;
+          c.foundation = "s" + std::to_string(local_cands_.size() + 1);
+          c.priority = compute_priority(CandidateType::kServerReflexive, 65535, 1);
+          c.address = mapped;
+          c.type = CandidateType::kServerReflexive;
+          c.related = g->base;
+          emit_local(c);
+        }
+      }
+      return true;
+    }
+  }
+  if (selected_ && from == remotes_[selected_->remote].address) {
+    for (auto& txn : consent_txns_) {
+      if (txn->done() || txn->id() != msg.transaction_id()) continue;
+      if (msg.check_integrity(crypto_, ByteView(std::string_view(remote_pwd_))) != stun::IntegrityResult::kValid) {
+        ++stats_.dropped_bad_integrity;
+        return true;
+      }
+      txn->handle_response(now, msg);
+      if (txn->state() == stun::ClientTransaction::State::kSucceeded) {
+        last_consent_ = now;
+        if (state_ == IceState::kDisconnected) set_state(IceState::kConnected);
+      }
+      return true;
+    }
+  }
+  for (auto& p : pairs_) {
+    if (!p->txn || p->txn->done() || p->txn->id() != msg.transaction_id()) continue;
+    // Only answers carrying our peer's integrity are acted on (§7.2.5.2.3 via RFC 8489 §9.1.3).
+    if (msg.check_integrity(crypto_, ByteView(std::string_view(remote_pwd_))) != stun::IntegrityResult::kValid) {
+      ++stats_.dropped_bad_integrity;
+      return true;
+    }
+    // §7.2.5.2.1: the response must come from where the request went, on the socket it left from.
+    if (from != remotes_[p->remote].address || socket != locals_[p->local].socket) {
+      if (p->txn->handle_response(now, msg)) p->state = Pair::State::kFailed;
+      return true;
+    }
+    on_check_response(now, *p, msg, from);
+    return true;
+  }
+  return false;
+}
+
+void IceAgent::on_check_response(Timestamp now, Pair& p, const stun::Message& msg, const SocketAddress& from) {
+  (void)from;
+  if (!p.txn->handle_response(now, msg)) return;
+  if (p.txn->state() == stun::ClientTransaction::State::kErrorResponse) {
+    int code = 0;
+    std::string reason;
+    msg.get_error(code, reason);
+    if (code == 487) {
+      // §7.2.5.1: role conflict; switch role and check again.
+      ++stats_.role_conflicts;
+      switch_role(now);
+      p.state = Pair::State::kWaiting;
+      triggered_.push_back(&p);
+      return;
+    }
+    p.state = Pair::State::kFailed;
+    update_failed(now);
+    return;
+  }
+  bool was_valid = p.valid;
+  p.state = Pair::State::kSucceeded;
+  p.valid = true;
+  if (first_valid_at_ == kNever) {
+    first_valid_at_ = now;
+    if (config_.controlling) nominate_at_ = now + config_.nomination_delay;
+  }
+  // Unfreeze pairs sharing the foundation (§7.2.5.3.3).
+  const std::string f = locals_[p.local].cand.foundation + "|" + remotes_[p.remote].foundation;
+  for (auto& q : pairs_) {
+    if (q->state == Pair::State::kFrozen &&
+        locals_[q->local].cand.foundation + "|" + remotes_[q->remote].foundation == f) {
+      q->state = Pair::State::kWaiting;
+    }
+  }
+  if (p.nominating) {
+    p.nominated = true;
+    select(now, p);
+  } else if (!config_.controlling && p.remote_nominated) {
+    p.nominated = true;
+    select(now, p);
+  }
+  (void)was_valid;
+}
+
+void IceAgent::answer_check(Timestamp now, uint16_t socket, const SocketAddress& from, const stun::Message& msg) {
+  ++stats_.checks_received;
+  if (msg.check_integrity(crypto_, ByteView(std::string_view(config_.local_pwd))) != stun::IntegrityResult::kValid) {
+    ++stats_.dropped_bad_integrity;  // §7.3: silently discarded (RFC 8489 §9.1.3 would send 401; ICE drops)
+    return;
+  }
+  // §7.3.1.1: role conflict resolution by tie-breaker.
+  uint64_t theirs = 0;
+  bool they_control = msg.get_u64(stun::attr::kIceControlling, theirs);
+  bool they_are_controlled = !they_control && msg.get_u64(stun::attr::kIceControlled, theirs);
+  if ((they_control && config_.controlling) || (they_are_controlled && !config_.controlling)) {
+    ++stats_.role_conflicts;
+    bool we_win = config_.controlling ? tie_breaker_ >= theirs : tie_breaker_ < theirs;
+    if (we_win) {
+      stun::MessageBuilder b(stun::method::kBinding, stun::MessageClass::kError, msg.transaction_id());
+      b.add_error(487, "Role Conflict");
+      b.add_message_integrity(crypto_, ByteView(std::string_view(config_.local_pwd)));
+      b.add_fingerprint(crypto_);
+      transmits_.push_back({socket, from, b.take()});
+      return;
+    }
+    switch_role(now);
+  }
+  stun::MessageBuilder b(stun::method::kBinding, stun::MessageClass::kSuccess, msg.transaction_id());
+  b.add_xor_address(stun::attr::kXorMappedAddress, from);
+  b.add_message_integrity(crypto_, ByteView(std::string_view(config_.local_pwd)));
+  b.add_fingerprint(crypto_);
+  transmits_.push_back({socket, from, b.take()});
+  if (remote_pwd_.empty()) return;  // cannot check back until the remote description arrives
+  // §7.3.1.3: an unknown source is a peer-reflexive remote candidate.
+  bool known = false;
+  for (size_t i = 0; i < remotes_.size(); ++i) known |= remotes_[i].address == from;
+  if (!known) {
+    if (remotes_.size() >= config_.max_remote_candidates) return;
+    Candidate c;
+    uint32_t prio = 0;
+    msg.get_u32(stun::attr::kPriority, prio);
+    c.foundation = "p" + std::to_string(remotes_.size() + 1);
+    c.priority = prio;
+    c.address = from;
+    c.type = CandidateType::kPeerReflexive;
+    remotes_.push_back(c);
+    pair_new_remote(remotes_.size() - 1);
+    if (state_ == IceState::kNew) set_state(IceState::kChecking);
+  }
+  Pair* p = find_pair(socket, from);
+  if (!p) return;
+  bool use_candidate = msg.has(stun::attr::kUseCandidate);
+  if (use_candidate && !config_.controlling) {
+    p->remote_nominated = true;
+    if (p->valid) {
+      p->nominated = true;
+      select(now, *p);
+    }
+  }
+  // §7.3.1.4: triggered check, unless one is already running or done.
+  if (p->state != Pair::State::kInProgress && p->state != Pair::State::kSucceeded) {
+    p->state = Pair::State::kWaiting;
+    if (std::find(triggered_.begin(), triggered_.end(), p) == triggered_.end()) triggered_.push_back(p);
+  }
+}
+
+void IceAgent::switch_role(Timestamp now) {
+  config_.controlling = !config_.controlling;
+  for (auto& q : pairs_) q->priority = pair_priority(locals_[q->local], remotes_[q->remote]);
+  std::stable_sort(pairs_.begin(), pairs_.end(), [](const auto& a, const auto& b) { return a->priority > b->priority; });
+  nominate_at_ = config_.controlling && first_valid_at_ != kNever ? now : kNever;
+}
+
+void IceAgent::maybe_nominate(Timestamp now) {
+  if (!config_.controlling || selected_ || first_valid_at_ == kNever) return;
+  for (const auto& p : pairs_) {
+    if (p->nominating && p->txn && !p->txn->done()) return;  // one nomination at a time
+    if (p->nominating && p->txn && p->txn->done() && !p->nominated) {
+      p->nominating = false;  // it timed out or failed: try again now
+      nominate_at_ = now;
+    }
+  }
+  // Wait a little for better pairs unless every higher-priority pair has finished.
+  Pair* best = nullptr;
+  bool better_pending = false;
+  for (auto& p : pairs_) {  // sorted by priority
+    if (p->valid) {
+      best = p.get();
+      break;
+    }
+    if (p->state == Pair::State::kWaiting || p->state == Pair::State::kInProgress) better_pending = true;
+  }
+  if (!best) return;
+  if (better_pending && now < nominate_at_) return;
+  nominate_at_ = kNever;
+  start_check(now, *best, true);
+}
+
+void IceAgent::select(Timestamp now, Pair& p) {
+  if (selected_ == &p) return;
+  selected_ = &p;
+  last_consent_ = now;
+  next_consent_ = now + jitter(config_.consent_interval);
+  events_.push_back({IceEvent::Type::kSelectedPair});
+  if (state_ != IceState::kConnected) set_state(IceState::kConnected);
+}
+
+void IceAgent::set_state(IceState s, std::string reason) {
+  if (state_ == s) return;
+  state_ = s;
+  IceEvent ev;
+  ev.type = IceEvent::Type::kStateChanged;
+  ev.state = s;
+  ev.reason = std::move(reason);
+  events_.push_back(std::move(ev));
+}
+
+void IceAgent::update_failed(Timestamp now) {
+  if (state_ != IceState::kChecking && state_ != IceState::kNew) return;
+  if (now >= created_ + config_.checking_timeout && !selected_ && !pairs_.empty()) {
+    set_state(IceState::kFailed, "no connectivity check succeeded before the timeout");
+    return;
+  }
+  if (!remote_ended_ || pairs_.empty() || gathering_ == GatheringState::kGathering) return;
+  for (const auto& p : pairs_) {
+    if (p->state != Pair::State::kFailed) return;
+  }
+  set_state(IceState::kFailed, "every candidate pair failed");
+}
+
+void IceAgent::run_consent(Timestamp now) {
+  if (!selected_ || (state_ != IceState::kConnected && state_ != IceState::kDisconnected)) return;
+  if (now - last_consent_ >= config_.failed_after) {
+    set_state(IceState::kFailed, "consent expired (RFC 7675)");
+    selected_ = nullptr;
+    consent_txns_.clear();
+    return;
+  }
+  if (state_ == IceState::kConnected && now - last_consent_ >= config_.disconnected_after) {
+    set_state(IceState::kDisconnected);
+  }
+  const uint16_t socket = locals_[selected_->local].socket;
+  const SocketAddress remote = remotes_[selected_->remote].address;
+  for (auto& txn : consent_txns_) {
+    txn->handle_timeout(now);
+    while (txn->poll_transmit()) transmits_.push_back({socket, remote, txn->request()});
+  }
+  consent_txns_.erase(std::remove_if(consent_txns_.begin(), consent_txns_.end(), [](const auto& t) { return t->done(); }),
+                      consent_txns_.end());
+  if (now >= next_consent_) {
+    next_consent_ = now + jitter(config_.consent_interval);
+    stun::TransactionId id = stun::new_transaction_id(crypto_);
+    const LocalCand& l = locals_[selected_->local];
+    uint32_t prflx = compute_priority(CandidateType::kPeerReflexive, uint16_t((l.cand.priority >> 8) & 0xFFFF), 1);
+    stun::RetransmitConfig rc;
+    rc.rto = ms(500);
+    rc.max_transmissions = 5;  // 0, 0.5, 1.5, 3.5, 7.5 s: overlaps the next check, so loss rarely costs consent
+    rc.final_wait_factor = 2;
+    if (consent_txns_.size() < 4) {
+      auto txn = std::make_unique<stun::ClientTransaction>(id, build_check(id, false, prflx), rc);
+      txn->start(now);
+      while (txn->poll_transmit()) transmits_.push_back({l.socket, remote, txn->request()});
+      consent_txns_.push_back(std::move(txn));
+    }
+  }
+}
+
+void IceAgent::handle_timeout(Timestamp now) {
+  if (state_ == IceState::kClosed) return;
+  // Gathering transactions.
+  bool gathering_done = gathering_ == GatheringState::kGathering;
+  for (auto& g : gathers_) {
+    g->txn.handle_timeout(now);
+    while (g->txn.poll_transmit()) transmits_.push_back({g->socket, g->server, g->txn.request()});
+    if (!g->txn.done()) gathering_done = false;
+  }
+  if (gathering_done) {
+    gathering_ = GatheringState::kComplete;
+    events_.push_back({IceEvent::Type::kGatheringComplete});
+    update_failed(now);
+  }
+  // Check retransmissions and timeouts.
+  for (auto& p : pairs_) {
+    if (!p->txn || p->txn->done()) continue;
+    p->txn->handle_timeout(now);
+    while (p->txn->poll_transmit()) {
+      transmits_.push_back({locals_[p->local].socket, remotes_[p->remote].address, p->txn->request()});
+    }
+    if (p->txn->state() == stun::ClientTransaction::State::kTimedOut && !p->valid) p->state = Pair::State::kFailed;
+  }
+  // One new check per Ta: triggered first, then the best Waiting pair, else unfreeze one.
+  if (!remote_pwd_.empty() && state_ != IceState::kNew && now >= next_pace_) {
+    Pair* next = nullptr;
+    while (!triggered_.empty() && !next) {
+      Pair* t = triggered_.front();
+      triggered_.pop_front();
+      if (t->state == Pair::State::kWaiting) next = t;
+    }
+    if (!next && !selected_) {
+      for (auto& p : pairs_) {
+        if (p->state == Pair::State::kWaiting) {
+          next = p.get();
+          break;
+        }
+      }
+      if (!next) {
+        for (auto& p : pairs_) {
+          if (p->state == Pair::State::kFrozen) {
+            p->state = Pair::State::kWaiting;
+            next = p.get();
+            break;
+          }
+        }
+      }
+    }
+    if (next) {
+      start_check(now, *next, false);
+      while (next->txn->poll_transmit()) {
+        transmits_.push_back({locals_[next->local].socket, remotes_[next->remote].address, next->txn->request()});
+      }
+      next_pace_ = now + config_.ta;
+    }
+  }
+  maybe_nominate(now);
+  for (auto& p : pairs_) {  // a nomination check started above sends at once
+    if (p->txn) {
+      while (p->txn->poll_transmit()) {
+        transmits_.push_back({locals_[p->local].socket, remotes_[p->remote].address, p->txn->request()});
+      }
+    }
+  }
+  run_consent(now);
+  update_failed(now);
+}
+
+Timestamp IceAgent::next_deadline() const {
+  if (state_ == IceState::kClosed || state_ == IceState::kFailed) return kNever;
+  Timestamp t = kNever;
+  for (const auto& g : gathers_) t = std::min(t, g->txn.next_deadline());
+  for (const auto& p : pairs_) {
+    if (p->txn) t = std::min(t, p->txn->next_deadline());
+  }
+  bool has_work = !triggered_.empty();
+  for (const auto& p : pairs_) has_work |= p->state == Pair::State::kWaiting || p->state == Pair::State::kFrozen;
+  if (!remote_pwd_.empty() && has_work && !selected_) t = std::min(t, next_pace_);
+  if (!remote_pwd_.empty() && !triggered_.empty()) t = std::min(t, next_pace_);
+  if (config_.controlling && !selected_) t = std::min(t, nominate_at_);
+  if (selected_) {
+    t = std::min(t, next_consent_);
+    for (const auto& txn : consent_txns_) t = std::min(t, txn->next_deadline());
+    if (state_ == IceState::kConnected) t = std::min(t, last_consent_ + config_.disconnected_after);
+    t = std::min(t, last_consent_ + config_.failed_after);
+  }
+  if (state_ == IceState::kChecking && !selected_) t = std::min(t, created_ + config_.checking_timeout);
+  return t;
+}
+
+bool IceAgent::handle_data(Timestamp now, uint16_t socket, const SocketAddress& from, ByteView data) {
+  (void)now;
+  if (state_ == IceState::kClosed || !knows_remote(socket, from)) return false;
+  IceEvent ev;
+  ev.type = IceEvent::Type::kData;
+  ev.data = data.to_vector();
+  events_.push_back(std::move(ev));
+  return true;
+}
+
+bool IceAgent::send(ByteView data) {
+  if (!selected_ || state_ == IceState::kFailed || state_ == IceState::kClosed) return false;
+  transmits_.push_back({locals_[selected_->local].socket, remotes_[selected_->remote].address, data.to_vector()});
+  return true;
+}
+
+bool IceAgent::selected_path(uint16_t& socket, SocketAddress& remote) const {
+  if (!selected_) return false;
+  socket = locals_[selected_->local].socket;
+  remote = remotes_[selected_->remote].address;
+  return true;
+}
+
+std::string IceAgent::selected_description() const {
+  if (!selected_) return "";
+  const LocalCand& l = locals_[selected_->local];
+  const Candidate& r = remotes_[selected_->remote];
+  return std::string(to_string(l.cand.type)) + " " + l.base.to_string() + " -> " + to_string(r.type) + " " +
+         r.address.to_string();
+}
+
+void IceAgent::close() {
+  if (state_ == IceState::kClosed) return;
+  state_ = IceState::kClosed;
+  transmits_.clear();
+  selected_ = nullptr;
+  consent_txns_.clear();
+}
+
+bool IceAgent::poll_transmit(IceTransmit& out) {
+  if (transmits_.empty()) return false;
+  out = std::move(transmits_.front());
+  transmits_.pop_front();
+  return true;
+}
+
+bool IceAgent::poll_event(IceEvent& out) {
+  if (events_.empty()) return false;
+  out = std::move(events_.front());
+  events_.pop_front();
+  return true;
+}
+
+}  // namespace wasmrtc::ice

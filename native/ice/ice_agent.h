@@ -1,0 +1,167 @@
+// An ICE agent (RFC 8445) for one data stream with one component, sans-IO.
+// Inputs: STUN messages and other datagrams the endpoint routed here, time,
+// commands (candidates, credentials). Outputs: transmits, events, a deadline.
+// Consent freshness follows RFC 7675; trickle ICE follows RFC 8838.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/socket_address.h"
+#include "common/time.h"
+#include "crypto/provider.h"
+#include "ice/candidate.h"
+#include "stun/client_transaction.h"
+#include "stun/message.h"
+
+namespace wasmrtc::ice {
+
+struct IceConfig {
+  std::string local_ufrag;  // empty: generated (4+ ice-chars, RFC 8445 §5.3)
+  std::string local_pwd;    // empty: generated (22+ ice-chars)
+  bool controlling = false;
+  Duration ta = ms(50);                  // pacing of new checks (§14.2)
+  Duration check_rto = ms(250);          // first retransmission of a check
+  int check_max_transmissions = 7;
+  Duration nomination_delay = ms(100);   // wait for better pairs before nominating
+  Duration consent_interval = seconds(5);   // RFC 7675: 4..6 s randomised
+  Duration disconnected_after = ms(7500);   // no consent response for this long
+  Duration failed_after = seconds(30);      // consent expiry (RFC 7675 §5.1)
+  Duration checking_timeout = seconds(30);  // no valid pair at all
+  size_t max_remote_candidates = 100;
+  size_t max_pairs = 500;
+  std::string software;
+};
+
+enum class IceState : uint8_t { kNew = 0, kChecking = 1, kConnected = 2, kDisconnected = 3, kFailed = 4, kClosed = 5 };
+enum class GatheringState : uint8_t { kNew = 0, kGathering = 1, kComplete = 2 };
+
+struct IceEvent {
+  enum class Type : uint8_t { kLocalCandidate, kGatheringComplete, kStateChanged, kSelectedPair, kData };
+  Type type;
+  Candidate candidate;       // kLocalCandidate
+  IceState state = IceState::kNew;  // kStateChanged
+  std::string reason;        // kStateChanged to failed
+  std::vector<uint8_t> data; // kData (non-STUN datagram on a known path)
+};
+
+struct IceTransmit {
+  uint16_t socket = 0;
+  SocketAddress to;
+  std::vector<uint8_t> data;
+};
+
+struct IceStats {
+  uint64_t checks_sent = 0;
+  uint64_t checks_received = 0;
+  uint64_t dropped_bad_integrity = 0;
+  uint64_t dropped_unknown_user = 0;
+  uint64_t role_conflicts = 0;
+  uint64_t remote_candidates_refused = 0;
+};
+
+class IceAgent {
+ public:
+  IceAgent(crypto::Provider& crypto, IceConfig config, Timestamp now);
+  ~IceAgent();
+
+  const std::string& local_ufrag() const { return config_.local_ufrag; }
+  const std::string& local_pwd() const { return config_.local_pwd; }
+  bool controlling() const { return config_.controlling; }
+
+  // --- gathering
+  void add_host_candidate(uint16_t socket, const SocketAddress& address);
+  void add_stun_server(const SocketAddress& server);
+  void start_gathering(Timestamp now);
+  GatheringState gathering_state() const { return gathering_; }
+  const std::vector<Candidate>& local_candidates() const { return local_cands_; }
+
+  // --- remote side (trickle: any time, any order)
+  bool set_remote_credentials(const std::string& ufrag, const std::string& pwd);
+  // False when refused (malformed, not UDP, limit reached, unresolved name).
+  bool add_remote_candidate(Timestamp now, const Candidate& c);
+  void end_of_remote_candidates(Timestamp now);
+
+  // --- input
+  // True when the message belonged to this agent (checks for our ufrag, answers to our transactions).
+  bool handle_stun(Timestamp now, uint16_t socket, const SocketAddress& from, const stun::Message& msg);
+  // A non-STUN datagram: accepted (as a kData event) only from a remote on a valid pair.
+  bool handle_data(Timestamp now, uint16_t socket, const SocketAddress& from, ByteView data);
+  void handle_timeout(Timestamp now);
+  void close();
+
+  // --- output
+  bool poll_transmit(IceTransmit& out);
+  bool poll_event(IceEvent& out);
+  Timestamp next_deadline() const;
+
+  // Sends application bytes on the selected pair; false when there is none.
+  bool send(ByteView data);
+  IceState state() const { return state_; }
+  bool selected_path(uint16_t& socket, SocketAddress& remote) const;
+  std::string selected_description() const;
+  const IceStats& stats() const { return stats_; }
+  // True if `from` on `socket` is the remote side of any valid pair (for endpoint demux).
+  bool knows_remote(uint16_t socket, const SocketAddress& from) const;
+
+ private:
+  struct LocalCand {
+    Candidate cand;
+    uint16_t socket = 0;
+    SocketAddress base;
+  };
+  struct Pair;
+  struct Gather;
+
+  void pair_new_remote(size_t remote_index);
+  void add_pair(size_t local, size_t remote);
+  uint64_t pair_priority(const LocalCand& l, const Candidate& r) const;
+  void start_check(Timestamp now, Pair& p, bool nominate);
+  void on_check_response(Timestamp now, Pair& p, const stun::Message& msg, const SocketAddress& from);
+  void answer_check(Timestamp now, uint16_t socket, const SocketAddress& from, const stun::Message& msg);
+  void maybe_nominate(Timestamp now);
+  void switch_role(Timestamp now);
+  void select(Timestamp now, Pair& p);
+  void set_state(IceState s, std::string reason = {});
+  void update_failed(Timestamp now);
+  void run_consent(Timestamp now);
+  void emit_local(const Candidate& c);
+  Pair* find_pair(uint16_t socket, const SocketAddress& remote);
+  std::vector<uint8_t> build_check(const stun::TransactionId& id, bool nominate, uint32_t prflx_priority);
+  Duration jitter(Duration base);
+
+  crypto::Provider& crypto_;
+  IceConfig config_;
+  uint64_t tie_breaker_ = 0;
+  Timestamp created_ = 0;
+  Timestamp next_pace_ = 0;
+  IceState state_ = IceState::kNew;
+  GatheringState gathering_ = GatheringState::kNew;
+  std::string remote_ufrag_, remote_pwd_;
+  bool remote_ended_ = false;
+  std::vector<LocalCand> locals_;
+  std::vector<Candidate> local_cands_;  // as announced
+  std::vector<Candidate> remotes_;
+  std::vector<std::unique_ptr<Pair>> pairs_;
+  std::vector<std::unique_ptr<Gather>> gathers_;
+  std::vector<SocketAddress> stun_servers_;
+  std::deque<Pair*> triggered_;
+  Pair* selected_ = nullptr;
+  Timestamp first_valid_at_ = kNever;
+  Timestamp nominate_at_ = kNever;  // controlling: when to (re)try nominating
+  Timestamp last_consent_ = 0;
+  Timestamp next_consent_ = kNever;
+  // Consent checks in flight (a new one every interval; any answer refreshes consent).
+  std::vector<std::unique_ptr<stun::ClientTransaction>> consent_txns_;
+  std::deque<IceTransmit> transmits_;
+  std::deque<IceEvent> events_;
+  IceStats stats_;
+};
+
+const char* to_string(IceState s);
+
+}  // namespace wasmrtc::ice
