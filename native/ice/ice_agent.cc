@@ -94,6 +94,7 @@ void IceAgent::add_host_candidate(uint16_t socket, const SocketAddress& address)
   l.cand.address = address;
   l.cand.type = CandidateType::kHost;
   locals_.push_back(l);
+  if (config_.relay_only) return;  // kept as a base for TURN, never announced or paired
   emit_local(l.cand);
   for (size_t r = 0; r < remotes_.size(); ++r) add_pair(locals_.size() - 1, r);
 }
@@ -102,10 +103,85 @@ void IceAgent::add_stun_server(const SocketAddress& server) {
   if (server.valid()) stun_servers_.push_back(server);
 }
 
+void IceAgent::add_turn_server(const SocketAddress& server, const std::string& username, const std::string& password) {
+  if (server.valid() && turn_servers_.size() < 8) turn_servers_.push_back({server, username, password});
+}
+
+void IceAgent::out(uint16_t socket, const SocketAddress& to, std::vector<uint8_t> data) {
+  if (socket >= kRelaySocketBase) {
+    size_t i = socket - kRelaySocketBase;
+    if (i < turns_.size()) {
+      turns_[i]->ensure_peer(last_now_, to);
+      turns_[i]->send_to(to, ByteView(data));
+    }
+    return;
+  }
+  transmits_.push_back({socket, to, std::move(data)});
+}
+
+void IceAgent::process_inner(Timestamp now, uint16_t socket, const SocketAddress& from, ByteView data) {
+  stun::Message m;
+  if (stun::looks_like_stun(data) && stun::Message::parse(data, m)) {
+    handle_stun(now, socket, from, m);
+  } else {
+    handle_data(now, socket, from, data);
+  }
+}
+
+void IceAgent::on_turn_change(Timestamp now, size_t index) {
+  TurnClient& t = *turns_[index];
+  if (t.state() == TurnClient::State::kAllocated) {
+    LocalCand l;
+    l.socket = uint16_t(kRelaySocketBase + index);
+    l.base = t.relayed();
+    l.cand.foundation = "r" + std::to_string(index + 1);
+    l.cand.priority = compute_priority(CandidateType::kRelayed, uint16_t(65535 - index), 1);
+    l.cand.address = t.relayed();
+    l.cand.type = CandidateType::kRelayed;
+    l.cand.related = t.mapped();
+    locals_.push_back(l);
+    emit_local(l.cand);
+    for (size_t r = 0; r < remotes_.size(); ++r) add_pair(locals_.size() - 1, r);
+    if (state_ == IceState::kNew && !pairs_.empty()) set_state(IceState::kChecking);
+    next_pace_ = std::min(next_pace_, now);
+  } else if (t.state() == TurnClient::State::kFailed) {
+    IceEvent ev;
+    ev.type = IceEvent::Type::kTurnError;
+    ev.reason = "TURN server " + t.server().to_string() + ": " + t.error();
+    events_.push_back(std::move(ev));
+  }
+  check_gathering_done(now);
+}
+
+void IceAgent::check_gathering_done(Timestamp now) {
+  if (gathering_ != GatheringState::kGathering) return;
+  for (const auto& g : gathers_) {
+    if (!g->txn.done()) return;
+  }
+  for (const auto& t : turns_) {
+    if (t->state() == TurnClient::State::kAllocating || t->state() == TurnClient::State::kIdle) return;
+  }
+  gathering_ = GatheringState::kComplete;
+  IceEvent ev;
+  ev.type = IceEvent::Type::kGatheringComplete;
+  events_.push_back(std::move(ev));
+  update_failed(now);
+}
+
 void IceAgent::start_gathering(Timestamp now) {
   if (gathering_ != GatheringState::kNew || state_ == IceState::kClosed) return;
   gathering_ = GatheringState::kGathering;
+  last_now_ = now;
+  for (const auto& ts : turn_servers_) {
+    for (const auto& l : locals_) {
+      if (l.cand.type != CandidateType::kHost || l.base.family != ts.server.family) continue;
+      turns_.push_back(std::make_unique<TurnClient>(crypto_, l.socket, ts.server, ts.username, ts.password));
+      turns_.back()->start(now);
+      break;  // one allocation per server
+    }
+  }
   for (const auto& server : stun_servers_) {
+    if (config_.relay_only) break;
     for (const auto& l : locals_) {
       if (l.cand.type != CandidateType::kHost || l.base.family != server.family) continue;
       stun::TransactionId id = stun::new_transaction_id(crypto_);
@@ -120,10 +196,7 @@ void IceAgent::start_gathering(Timestamp now) {
       gathers_.push_back(std::move(g));
     }
   }
-  if (gathers_.empty()) {
-    gathering_ = GatheringState::kComplete;
-    events_.push_back({IceEvent::Type::kGatheringComplete});
-  }
+  check_gathering_done(now);
 }
 
 bool IceAgent::set_remote_credentials(const std::string& ufrag, const std::string& pwd) {
@@ -151,8 +224,11 @@ uint64_t IceAgent::pair_priority(const LocalCand& l, const Candidate& r) const {
 void IceAgent::add_pair(size_t local, size_t remote) {
   const LocalCand& l = locals_[local];
   const Candidate& r = remotes_[remote];
-  // Only host candidates are paired (a server-reflexive one is replaced by its base, §6.1.2.4).
-  if (l.cand.type != CandidateType::kHost || l.base.family != r.address.family) return;
+  // Host and relayed candidates are paired (a server-reflexive one is replaced by its base, §6.1.2.4).
+  bool relayed = l.cand.type == CandidateType::kRelayed;
+  if ((!relayed && (l.cand.type != CandidateType::kHost || config_.relay_only)) || l.base.family != r.address.family) {
+    return;
+  }
   for (const auto& p : pairs_) {
     if (locals_[p->local].base == l.base && remotes_[p->remote].address == r.address) return;  // pruned duplicate
   }
@@ -168,6 +244,7 @@ void IceAgent::add_pair(size_t local, size_t remote) {
     if (locals_[q->local].cand.foundation + "|" + remotes_[q->remote].foundation == foundation) seen = true;
   }
   p->state = seen ? Pair::State::kFrozen : Pair::State::kWaiting;
+  if (relayed) turns_[l.socket - kRelaySocketBase]->ensure_peer(last_now_, r.address);
   pairs_.push_back(std::move(p));
   std::stable_sort(pairs_.begin(), pairs_.end(), [](const auto& a, const auto& b) { return a->priority > b->priority; });
 }
@@ -189,6 +266,7 @@ bool IceAgent::add_remote_candidate(Timestamp now, const Candidate& c) {
     ++stats_.remote_candidates_refused;
     return false;
   }
+  last_now_ = now;
   remotes_.push_back(c);
   pair_new_remote(remotes_.size() - 1);
   if (state_ == IceState::kNew && !pairs_.empty()) {
@@ -246,6 +324,19 @@ bool IceAgent::knows_remote(uint16_t socket, const SocketAddress& from) const {
 
 bool IceAgent::handle_stun(Timestamp now, uint16_t socket, const SocketAddress& from, const stun::Message& msg) {
   if (state_ == IceState::kClosed) return false;
+  last_now_ = now;
+  if (socket < kRelaySocketBase) {
+    for (size_t i = 0; i < turns_.size(); ++i) {
+      TurnClient& t = *turns_[i];
+      if (t.server() != from || t.socket() != socket) continue;
+      SocketAddress peer;
+      std::vector<uint8_t> inner;
+      if (!t.handle_stun(now, msg, &peer, &inner)) continue;
+      if (t.take_state_change()) on_turn_change(now, i);
+      if (peer.valid()) process_inner(now, uint16_t(kRelaySocketBase + i), peer, ByteView(inner));
+      return true;
+    }
+  }
   if (msg.message_class() == stun::MessageClass::kRequest) {
     std::string user;
     if (!msg.get_string(stun::attr::kUsername, user)) return false;
@@ -372,7 +463,7 @@ void IceAgent::answer_check(Timestamp now, uint16_t socket, const SocketAddress&
       b.add_error(487, "Role Conflict");
       b.add_message_integrity(crypto_, ByteView(std::string_view(config_.local_pwd)));
       b.add_fingerprint(crypto_);
-      transmits_.push_back({socket, from, b.take()});
+      out(socket, from, b.take());
       return;
     }
     switch_role(now);
@@ -381,7 +472,7 @@ void IceAgent::answer_check(Timestamp now, uint16_t socket, const SocketAddress&
   b.add_xor_address(stun::attr::kXorMappedAddress, from);
   b.add_message_integrity(crypto_, ByteView(std::string_view(config_.local_pwd)));
   b.add_fingerprint(crypto_);
-  transmits_.push_back({socket, from, b.take()});
+  out(socket, from, b.take());
   if (remote_pwd_.empty()) return;  // cannot check back until the remote description arrives
   // §7.3.1.3: an unknown source is a peer-reflexive remote candidate.
   bool known = false;
@@ -453,7 +544,9 @@ void IceAgent::select(Timestamp now, Pair& p) {
   selected_ = &p;
   last_consent_ = now;
   next_consent_ = now + jitter(config_.consent_interval);
-  events_.push_back({IceEvent::Type::kSelectedPair});
+  IceEvent ev;
+  ev.type = IceEvent::Type::kSelectedPair;
+  events_.push_back(std::move(ev));
   if (state_ != IceState::kConnected) set_state(IceState::kConnected);
 }
 
@@ -495,7 +588,7 @@ void IceAgent::run_consent(Timestamp now) {
   const SocketAddress remote = remotes_[selected_->remote].address;
   for (auto& txn : consent_txns_) {
     txn->handle_timeout(now);
-    while (txn->poll_transmit()) transmits_.push_back({socket, remote, txn->request()});
+    while (txn->poll_transmit()) out(socket, remote, txn->request());
   }
   consent_txns_.erase(std::remove_if(consent_txns_.begin(), consent_txns_.end(), [](const auto& t) { return t->done(); }),
                       consent_txns_.end());
@@ -511,7 +604,7 @@ void IceAgent::run_consent(Timestamp now) {
     if (consent_txns_.size() < 4) {
       auto txn = std::make_unique<stun::ClientTransaction>(id, build_check(id, false, prflx), rc);
       txn->start(now);
-      while (txn->poll_transmit()) transmits_.push_back({l.socket, remote, txn->request()});
+      while (txn->poll_transmit()) out(l.socket, remote, txn->request());
       consent_txns_.push_back(std::move(txn));
     }
   }
@@ -519,24 +612,24 @@ void IceAgent::run_consent(Timestamp now) {
 
 void IceAgent::handle_timeout(Timestamp now) {
   if (state_ == IceState::kClosed) return;
+  last_now_ = now;
+  for (size_t i = 0; i < turns_.size(); ++i) {
+    turns_[i]->handle_timeout(now);
+    if (turns_[i]->take_state_change()) on_turn_change(now, i);
+  }
   // Gathering transactions.
   bool gathering_done = gathering_ == GatheringState::kGathering;
   for (auto& g : gathers_) {
     g->txn.handle_timeout(now);
     while (g->txn.poll_transmit()) transmits_.push_back({g->socket, g->server, g->txn.request()});
-    if (!g->txn.done()) gathering_done = false;
   }
-  if (gathering_done) {
-    gathering_ = GatheringState::kComplete;
-    events_.push_back({IceEvent::Type::kGatheringComplete});
-    update_failed(now);
-  }
+  if (gathering_done) check_gathering_done(now);
   // Check retransmissions and timeouts.
   for (auto& p : pairs_) {
     if (!p->txn || p->txn->done()) continue;
     p->txn->handle_timeout(now);
     while (p->txn->poll_transmit()) {
-      transmits_.push_back({locals_[p->local].socket, remotes_[p->remote].address, p->txn->request()});
+      out(locals_[p->local].socket, remotes_[p->remote].address, p->txn->request());
     }
     if (p->txn->state() == stun::ClientTransaction::State::kTimedOut && !p->valid) p->state = Pair::State::kFailed;
   }
@@ -568,7 +661,7 @@ void IceAgent::handle_timeout(Timestamp now) {
     if (next) {
       start_check(now, *next, false);
       while (next->txn->poll_transmit()) {
-        transmits_.push_back({locals_[next->local].socket, remotes_[next->remote].address, next->txn->request()});
+        out(locals_[next->local].socket, remotes_[next->remote].address, next->txn->request());
       }
       next_pace_ = now + config_.ta;
     }
@@ -577,7 +670,7 @@ void IceAgent::handle_timeout(Timestamp now) {
   for (auto& p : pairs_) {  // a nomination check started above sends at once
     if (p->txn) {
       while (p->txn->poll_transmit()) {
-        transmits_.push_back({locals_[p->local].socket, remotes_[p->remote].address, p->txn->request()});
+        out(locals_[p->local].socket, remotes_[p->remote].address, p->txn->request());
       }
     }
   }
@@ -589,6 +682,7 @@ Timestamp IceAgent::next_deadline() const {
   if (state_ == IceState::kClosed || state_ == IceState::kFailed) return kNever;
   Timestamp t = kNever;
   for (const auto& g : gathers_) t = std::min(t, g->txn.next_deadline());
+  for (const auto& turn : turns_) t = std::min(t, turn->next_deadline());
   for (const auto& p : pairs_) {
     if (p->txn) t = std::min(t, p->txn->next_deadline());
   }
@@ -608,8 +702,19 @@ Timestamp IceAgent::next_deadline() const {
 }
 
 bool IceAgent::handle_data(Timestamp now, uint16_t socket, const SocketAddress& from, ByteView data) {
-  (void)now;
-  if (state_ == IceState::kClosed || !knows_remote(socket, from)) return false;
+  if (state_ == IceState::kClosed) return false;
+  if (socket < kRelaySocketBase && looks_like_channel_data(data)) {
+    for (size_t i = 0; i < turns_.size(); ++i) {
+      SocketAddress peer;
+      ByteView payload;
+      if (turns_[i]->server() == from && turns_[i]->socket() == socket &&
+          turns_[i]->handle_channel_data(data, peer, payload)) {
+        process_inner(now, uint16_t(kRelaySocketBase + i), peer, payload);
+        return true;
+      }
+    }
+  }
+  if (!knows_remote(socket, from)) return false;
   IceEvent ev;
   ev.type = IceEvent::Type::kData;
   ev.data = data.to_vector();
@@ -619,7 +724,7 @@ bool IceAgent::handle_data(Timestamp now, uint16_t socket, const SocketAddress& 
 
 bool IceAgent::send(ByteView data) {
   if (!selected_ || state_ == IceState::kFailed || state_ == IceState::kClosed) return false;
-  transmits_.push_back({locals_[selected_->local].socket, remotes_[selected_->remote].address, data.to_vector()});
+  out(locals_[selected_->local].socket, remotes_[selected_->remote].address, data.to_vector());
   return true;
 }
 
@@ -642,11 +747,16 @@ void IceAgent::close() {
   if (state_ == IceState::kClosed) return;
   state_ = IceState::kClosed;
   transmits_.clear();
+  for (auto& t : turns_) t->close(last_now_);  // queues the deallocation (LIFETIME 0)
   selected_ = nullptr;
   consent_txns_.clear();
 }
 
 bool IceAgent::poll_transmit(IceTransmit& out) {
+  for (auto& t : turns_) {
+    std::vector<uint8_t> bytes;
+    while (t->poll_transmit(bytes)) transmits_.push_back({t->socket(), t->server(), std::move(bytes)});
+  }
   if (transmits_.empty()) return false;
   out = std::move(transmits_.front());
   transmits_.pop_front();

@@ -15,6 +15,7 @@
 #include "common/time.h"
 #include "crypto/provider.h"
 #include "ice/candidate.h"
+#include "ice/turn_client.h"
 #include "stun/client_transaction.h"
 #include "stun/message.h"
 
@@ -35,17 +36,19 @@ struct IceConfig {
   size_t max_remote_candidates = 100;
   size_t max_pairs = 500;
   std::string software;
+  // Gather and pair only relayed candidates (iceTransportPolicy "relay").
+  bool relay_only = false;
 };
 
 enum class IceState : uint8_t { kNew = 0, kChecking = 1, kConnected = 2, kDisconnected = 3, kFailed = 4, kClosed = 5 };
 enum class GatheringState : uint8_t { kNew = 0, kGathering = 1, kComplete = 2 };
 
 struct IceEvent {
-  enum class Type : uint8_t { kLocalCandidate, kGatheringComplete, kStateChanged, kSelectedPair, kData };
+  enum class Type : uint8_t { kLocalCandidate, kGatheringComplete, kStateChanged, kSelectedPair, kData, kTurnError };
   Type type;
   Candidate candidate;       // kLocalCandidate
   IceState state = IceState::kNew;  // kStateChanged
-  std::string reason;        // kStateChanged to failed
+  std::string reason;        // kStateChanged to failed, kTurnError
   std::vector<uint8_t> data; // kData (non-STUN datagram on a known path)
 };
 
@@ -76,6 +79,7 @@ class IceAgent {
   // --- gathering
   void add_host_candidate(uint16_t socket, const SocketAddress& address);
   void add_stun_server(const SocketAddress& server);
+  void add_turn_server(const SocketAddress& server, const std::string& username, const std::string& password);
   void start_gathering(Timestamp now);
   GatheringState gathering_state() const { return gathering_; }
   const std::vector<Candidate>& local_candidates() const { return local_cands_; }
@@ -130,6 +134,12 @@ class IceAgent {
   void update_failed(Timestamp now);
   void run_consent(Timestamp now);
   void emit_local(const Candidate& c);
+  // Every outgoing datagram goes through here: relayed candidates wrap it for their TURN server.
+  void out(uint16_t socket, const SocketAddress& to, std::vector<uint8_t> data);
+  void process_inner(Timestamp now, uint16_t socket, const SocketAddress& from, ByteView data);
+  void on_turn_change(Timestamp now, size_t index);
+  void check_gathering_done(Timestamp now);
+  static constexpr uint16_t kRelaySocketBase = 0x8000;
   Pair* find_pair(uint16_t socket, const SocketAddress& remote);
   std::vector<uint8_t> build_check(const stun::TransactionId& id, bool nominate, uint32_t prflx_priority);
   Duration jitter(Duration base);
@@ -149,6 +159,13 @@ class IceAgent {
   std::vector<std::unique_ptr<Pair>> pairs_;
   std::vector<std::unique_ptr<Gather>> gathers_;
   std::vector<SocketAddress> stun_servers_;
+  struct TurnServer {
+    SocketAddress server;
+    std::string username, password;
+  };
+  std::vector<TurnServer> turn_servers_;
+  std::vector<std::unique_ptr<TurnClient>> turns_;
+  Timestamp last_now_ = 0;
   std::deque<Pair*> triggered_;
   Pair* selected_ = nullptr;
   Timestamp first_valid_at_ = kNever;
