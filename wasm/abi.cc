@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -176,4 +177,123 @@ WR_EXPORT(wr_endpoint_stats) int wr_endpoint_stats(uint32_t h, uint8_t* out) {
   std::memcpy(out, values, sizeof values);
   std::memcpy(out + sizeof values, s.last_stun_client.ip, 16);
   return int(sizeof values + 16);
+}
+
+// ---------------------------------------------------------------- ICE agents
+namespace {
+
+bool read_address(uint32_t family, uint32_t port, const uint8_t* ip, wasmrtc::SocketAddress& out) {
+  if (!ip || port > 0xFFFF) return false;
+  if (family == 4) {
+    out = wasmrtc::SocketAddress::v4(ip[0], ip[1], ip[2], ip[3], uint16_t(port));
+  } else if (family == 6) {
+    out = wasmrtc::SocketAddress::v6(ip, uint16_t(port));
+  } else {
+    return false;
+  }
+  return true;
+}
+
+std::string text(const char* p, size_t n) { return p ? std::string(p, n) : std::string(); }
+
+}  // namespace
+
+WR_EXPORT(wr_ice_new) uint32_t wr_ice_new(uint32_t h, double now_us, const char* cfg, size_t len) {
+  Endpoint* ep = endpoints().get(h);
+  wasmrtc::ice::IceConfig config;
+  if (!ep || !wasmrtc::parse_ice_config(std::string_view(cfg ? cfg : "", cfg ? len : 0), config)) return 0;
+  return ep->create_agent(to_time(now_us), std::move(config));
+}
+
+// Writes "ufrag\npwd" at out; returns the length, or -1.
+WR_EXPORT(wr_ice_local_credentials) int wr_ice_local_credentials(uint32_t h, uint32_t id, char* out, size_t cap) {
+  Endpoint* ep = endpoints().get(h);
+  wasmrtc::ice::IceAgent* a = ep ? ep->agent(id) : nullptr;
+  if (!a || !out) return -1;
+  std::string s = a->local_ufrag() + "\n" + a->local_pwd();
+  if (s.size() > cap) return -1;
+  std::memcpy(out, s.data(), s.size());
+  return int(s.size());
+}
+
+WR_EXPORT(wr_ice_add_host)
+int wr_ice_add_host(uint32_t h, uint32_t id, uint32_t socket, uint32_t family, uint32_t port, const uint8_t* ip) {
+  Endpoint* ep = endpoints().get(h);
+  wasmrtc::ice::IceAgent* a = ep ? ep->agent(id) : nullptr;
+  wasmrtc::SocketAddress addr;
+  if (!a || socket >= 0x8000 || !read_address(family, port, ip, addr)) return -1;
+  a->add_host_candidate(uint16_t(socket), addr);
+  ep->collect_agent(id);
+  return 0;
+}
+
+// kind 0 = STUN, 1 = TURN (username/password used).
+WR_EXPORT(wr_ice_add_server)
+int wr_ice_add_server(uint32_t h, uint32_t id, uint32_t kind, uint32_t family, uint32_t port, const uint8_t* ip,
+                      const char* user, size_t user_len, const char* pass, size_t pass_len) {
+  Endpoint* ep = endpoints().get(h);
+  wasmrtc::ice::IceAgent* a = ep ? ep->agent(id) : nullptr;
+  wasmrtc::SocketAddress addr;
+  if (!a || port == 0 || !read_address(family, port, ip, addr) || user_len > 512 || pass_len > 512) return -1;
+  if (kind == 0) {
+    a->add_stun_server(addr);
+  } else if (kind == 1) {
+    a->add_turn_server(addr, text(user, user_len), text(pass, pass_len));
+  } else {
+    return -1;
+  }
+  return 0;
+}
+
+WR_EXPORT(wr_ice_gather) int wr_ice_gather(uint32_t h, uint32_t id, double now_us) {
+  Endpoint* ep = endpoints().get(h);
+  wasmrtc::ice::IceAgent* a = ep ? ep->agent(id) : nullptr;
+  if (!a) return -1;
+  a->start_gathering(to_time(now_us));
+  ep->collect_agent(id);
+  return 0;
+}
+
+WR_EXPORT(wr_ice_set_remote)
+int wr_ice_set_remote(uint32_t h, uint32_t id, const char* ufrag, size_t ulen, const char* pwd, size_t plen) {
+  Endpoint* ep = endpoints().get(h);
+  wasmrtc::ice::IceAgent* a = ep ? ep->agent(id) : nullptr;
+  if (!a || ulen > 256 || plen > 256) return -1;
+  return a->set_remote_credentials(text(ufrag, ulen), text(pwd, plen)) ? 0 : -2;
+}
+
+// 0 added, -1 bad handle, -2 malformed line, -3 refused (limit, not UDP, unresolved name).
+WR_EXPORT(wr_ice_add_remote_candidate)
+int wr_ice_add_remote_candidate(uint32_t h, uint32_t id, double now_us, const char* line, size_t len) {
+  Endpoint* ep = endpoints().get(h);
+  wasmrtc::ice::IceAgent* a = ep ? ep->agent(id) : nullptr;
+  if (!a) return -1;
+  wasmrtc::ice::Candidate c;
+  if (!line || !wasmrtc::ice::parse_candidate(std::string_view(line, len), c)) return -2;
+  int r = a->add_remote_candidate(to_time(now_us), c) ? 0 : -3;
+  ep->collect_agent(id);
+  return r;
+}
+
+WR_EXPORT(wr_ice_end_remote) int wr_ice_end_remote(uint32_t h, uint32_t id, double now_us) {
+  Endpoint* ep = endpoints().get(h);
+  wasmrtc::ice::IceAgent* a = ep ? ep->agent(id) : nullptr;
+  if (!a) return -1;
+  a->end_of_remote_candidates(to_time(now_us));
+  ep->collect_agent(id);
+  return 0;
+}
+
+WR_EXPORT(wr_ice_send) int wr_ice_send(uint32_t h, uint32_t id, const uint8_t* data, size_t len) {
+  Endpoint* ep = endpoints().get(h);
+  wasmrtc::ice::IceAgent* a = ep ? ep->agent(id) : nullptr;
+  if (!a || (!data && len) || len > 65535) return -1;
+  bool ok = a->send(wasmrtc::ByteView(data, len));
+  ep->collect_agent(id);
+  return ok ? 0 : -2;
+}
+
+WR_EXPORT(wr_ice_close) int wr_ice_close(uint32_t h, uint32_t id) {
+  Endpoint* ep = endpoints().get(h);
+  return ep && ep->close_agent(id) ? 0 : -1;
 }

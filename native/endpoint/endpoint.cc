@@ -41,7 +41,95 @@ void Endpoint::handle_datagram(Timestamp now, uint16_t socket, const SocketAddre
     handle_stun(now, socket, from, data);
     return;
   }
-  ++stats_.dropped_unhandled;
+  if (!route_to_agents(now, socket, from, data)) ++stats_.dropped_unhandled;
+}
+
+bool Endpoint::route_to_agents(Timestamp now, uint16_t socket, const SocketAddress& from, ByteView data) {
+  for (auto& [id, a] : agents_) {
+    if (a->handle_data(now, socket, from, data)) {
+      collect(id, *a);
+      return true;
+    }
+  }
+  return false;
+}
+
+uint32_t Endpoint::create_agent(Timestamp now, ice::IceConfig config) {
+  if (agents_.size() >= config_.max_agents) return 0;
+  auto a = std::make_unique<ice::IceAgent>(crypto_, std::move(config), now);
+  for (const auto& [id, other] : agents_) {
+    if (other->local_ufrag() == a->local_ufrag()) return 0;  // the ufrag is the demultiplexing key
+  }
+  uint32_t id = next_agent_id_++;
+  agents_.emplace_back(id, std::move(a));
+  return id;
+}
+
+ice::IceAgent* Endpoint::agent(uint32_t id) {
+  for (auto& [aid, a] : agents_) {
+    if (aid == id) return a.get();
+  }
+  return nullptr;
+}
+
+bool Endpoint::close_agent(uint32_t id) {
+  for (auto it = agents_.begin(); it != agents_.end(); ++it) {
+    if (it->first != id) continue;
+    it->second->close();
+    collect(id, *it->second);  // the TURN deallocation still goes out
+    events_.erase(std::remove_if(events_.begin(), events_.end(),
+                                 [id](const EndpointEvent& e) { return e.id == id && uint16_t(e.type) >= 10; }),
+                  events_.end());
+    agents_.erase(it);
+    return true;
+  }
+  return false;
+}
+
+void Endpoint::collect_agent(uint32_t id) {
+  if (ice::IceAgent* a = agent(id)) collect(id, *a);
+}
+
+void Endpoint::collect_all() {
+  for (auto& [id, a] : agents_) collect(id, *a);
+}
+
+void Endpoint::collect(uint32_t id, ice::IceAgent& a) {
+  ice::IceTransmit t;
+  while (a.poll_transmit(t)) queue_transmit(t.socket, t.to, std::move(t.data));
+  ice::IceEvent e;
+  while (a.poll_event(e)) {
+    EndpointEvent ev;
+    ev.id = id;
+    auto text = [&ev](const std::string& s) { ev.payload.insert(ev.payload.end(), s.begin(), s.end()); };
+    switch (e.type) {
+      case ice::IceEvent::Type::kLocalCandidate:
+        ev.type = EndpointEventType::kIceLocalCandidate;
+        text(e.candidate.to_sdp_line());
+        break;
+      case ice::IceEvent::Type::kGatheringComplete:
+        ev.type = EndpointEventType::kIceGatheringComplete;
+        break;
+      case ice::IceEvent::Type::kStateChanged:
+        ev.type = EndpointEventType::kIceState;
+        ev.payload.push_back(uint8_t(e.state));
+        text(e.reason);
+        break;
+      case ice::IceEvent::Type::kSelectedPair:
+        ev.type = EndpointEventType::kIceSelectedPair;
+        text(a.selected_description());
+        break;
+      case ice::IceEvent::Type::kData:
+        ev.type = EndpointEventType::kIceData;
+        ev.payload = std::move(e.data);
+        break;
+      case ice::IceEvent::Type::kTurnError:
+        ev.type = EndpointEventType::kIceTurnError;
+        text(e.reason);
+        break;
+    }
+    events_.push_back(std::move(ev));
+  }
 }
 
 void Endpoint::handle_stun(Timestamp now, uint16_t socket, const SocketAddress& from, ByteView data) {
@@ -55,6 +143,27 @@ void Endpoint::handle_stun(Timestamp now, uint16_t socket, const SocketAddress& 
   if (msg.check_fingerprint(crypto_) == stun::IntegrityResult::kInvalid) {
     ++stats_.dropped_malformed;
     return;
+  }
+  // Connectivity checks carry "ourufrag:theirufrag"; answers match a transaction of one agent.
+  if (!agents_.empty()) {
+    std::string user;
+    if (msg.message_class() == stun::MessageClass::kRequest && msg.get_string(stun::attr::kUsername, user)) {
+      std::string ufrag = user.substr(0, user.find(':'));
+      for (auto& [id, a] : agents_) {
+        if (a->local_ufrag() == ufrag) {
+          a->handle_stun(now, socket, from, msg);
+          collect(id, *a);
+          return;
+        }
+      }
+    } else if (msg.message_class() != stun::MessageClass::kRequest) {
+      for (auto& [id, a] : agents_) {
+        if (a->handle_stun(now, socket, from, msg)) {
+          collect(id, *a);
+          return;
+        }
+      }
+    }
   }
   switch (msg.message_class()) {
     case stun::MessageClass::kRequest: {
@@ -141,6 +250,10 @@ void Endpoint::finish(ClientRequest& req) {
 }
 
 void Endpoint::handle_timeout(Timestamp now) {
+  for (auto& [id, a] : agents_) {
+    if (a->next_deadline() <= now) a->handle_timeout(now);
+    collect(id, *a);
+  }
   // Collect first: finish() edits the list.
   std::vector<ClientRequest*> due;
   for (auto& req : requests_) {
@@ -155,6 +268,7 @@ void Endpoint::handle_timeout(Timestamp now) {
 
 Timestamp Endpoint::next_deadline() const {
   Timestamp t = kNever;
+  for (const auto& [id, a] : agents_) t = std::min(t, a->next_deadline());
   for (const auto& req : requests_) t = std::min(t, req->txn.next_deadline());
   return t;
 }

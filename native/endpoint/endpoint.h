@@ -18,6 +18,7 @@
 #include "common/socket_address.h"
 #include "common/time.h"
 #include "crypto/provider.h"
+#include "ice/ice_agent.h"
 #include "stun/client_transaction.h"
 
 namespace wasmrtc {
@@ -28,15 +29,27 @@ struct EndpointConfig {
   Duration stun_rto = ms(500);
   size_t max_client_transactions = 64;
   size_t max_queued_transmits = 4096;
+  size_t max_agents = 4096;
 
   // Parses "key=value" lines; unknown keys and bad values are rejected.
   static bool parse(std::string_view text, EndpointConfig& out);
 };
 
+// "key=value" lines for an ICE agent: controlling, ufrag, pwd, relay_only,
+// ta_ms, consent_ms, disconnected_ms, failed_ms, checking_timeout_ms.
+bool parse_ice_config(std::string_view text, ice::IceConfig& out);
+
 enum class EndpointEventType : uint16_t {
   kStunBindingSuccess = 1,  // address = mapped address, payload = u32 rtt_us (LE)
   kStunBindingError = 2,    // payload = u16 error code (LE) + reason text
   kStunBindingTimeout = 3,
+  // ICE agents hosted by the endpoint: id = agent id.
+  kIceLocalCandidate = 10,  // payload = candidate line ("candidate:...")
+  kIceGatheringComplete = 11,
+  kIceState = 12,           // payload = u8 state (ice::IceState) + reason text
+  kIceSelectedPair = 13,    // payload = description
+  kIceData = 14,            // payload = the datagram
+  kIceTurnError = 15,       // payload = reason text
 };
 
 struct Transmit {
@@ -86,16 +99,29 @@ class Endpoint {
 
   const EndpointStats& stats() const { return stats_; }
 
+  // --- ICE agents sharing this endpoint's sockets, told apart by username fragment.
+  uint32_t create_agent(Timestamp now, ice::IceConfig config);  // 0 when refused (duplicate ufrag, limit)
+  ice::IceAgent* agent(uint32_t id);
+  bool close_agent(uint32_t id);
+  size_t agent_count() const { return agents_.size(); }
+  // Call after any command on an agent: moves its outputs into the endpoint's queues.
+  void collect_agent(uint32_t id);
+
  private:
   struct ClientRequest;
 
   void handle_stun(Timestamp now, uint16_t socket, const SocketAddress& from, ByteView data);
   void queue_transmit(uint16_t socket, const SocketAddress& to, std::vector<uint8_t> data);
   void finish(ClientRequest& req);
+  void collect(uint32_t id, ice::IceAgent& a);
+  void collect_all();
+  bool route_to_agents(Timestamp now, uint16_t socket, const SocketAddress& from, ByteView data);
 
   crypto::Provider& crypto_;
   EndpointConfig config_;
   std::vector<std::unique_ptr<ClientRequest>> requests_;
+  std::vector<std::pair<uint32_t, std::unique_ptr<ice::IceAgent>>> agents_;
+  uint32_t next_agent_id_ = 1;
   uint32_t next_request_id_ = 1;
   std::deque<Transmit> transmits_;
   std::deque<EndpointEvent> events_;

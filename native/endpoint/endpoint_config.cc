@@ -49,4 +49,39 @@ bool EndpointConfig::parse(std::string_view text, EndpointConfig& out) {
   return true;
 }
 
+bool parse_ice_config(std::string_view text, ice::IceConfig& out) {
+  ice::IceConfig cfg;
+  while (!text.empty()) {
+    size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    if (line.empty()) continue;
+    size_t eq = line.find('=');
+    if (eq == std::string_view::npos) return false;
+    std::string_view key = line.substr(0, eq);
+    std::string_view value = line.substr(eq + 1);
+    uint64_t n = 0;
+    if (key == "controlling" || key == "relay_only") {
+      if (!parse_uint(value, 1, n)) return false;
+      (key == "controlling" ? cfg.controlling : cfg.relay_only) = n == 1;
+    } else if (key == "ufrag" || key == "pwd") {
+      if (value.size() > 256) return false;
+      (key == "ufrag" ? cfg.local_ufrag : cfg.local_pwd) = std::string(value);
+    } else if (key == "ta_ms" || key == "consent_ms" || key == "disconnected_ms" || key == "failed_ms" ||
+               key == "checking_timeout_ms") {
+      if (!parse_uint(value, 3600000, n) || n == 0) return false;
+      Duration d = ms(int64_t(n));
+      if (key == "ta_ms") cfg.ta = d;
+      if (key == "consent_ms") cfg.consent_interval = d;
+      if (key == "disconnected_ms") cfg.disconnected_after = d;
+      if (key == "failed_ms") cfg.failed_after = d;
+      if (key == "checking_timeout_ms") cfg.checking_timeout = d;
+    } else {
+      return false;
+    }
+  }
+  out = std::move(cfg);
+  return true;
+}
+
 }  // namespace wasmrtc

@@ -5,6 +5,7 @@ import type { Clock, TimerHandle } from "../net/clock.js";
 import type { DatagramSocket, Transport } from "../net/transport.js";
 import type { NetAddress } from "../net/address.js";
 import { Engine } from "./engine.js";
+import { IceAgentHandle, IceState, type IceAbi, type IceAgentOptions, type IceHost } from "./ice.js";
 import {
   INPUT_HEADER,
   KIND_EVENT,
@@ -21,6 +22,12 @@ export const enum EndpointEvent {
   StunBindingSuccess = 1,
   StunBindingError = 2,
   StunBindingTimeout = 3,
+  IceLocalCandidate = 10,
+  IceGatheringComplete = 11,
+  IceState = 12,
+  IceSelectedPair = 13,
+  IceData = 14,
+  IceTurnError = 15,
 }
 
 export interface EndpointOptions {
@@ -73,7 +80,7 @@ interface Pending {
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder();
 
-export class Endpoint {
+export class Endpoint implements IceHost {
   readonly sockets: DatagramSocket[] = [];
   private handle: number;
   private timer: TimerHandle | null = null;
@@ -83,6 +90,11 @@ export class Endpoint {
   private pendingBytes = 0;
   private flushScheduled = false;
   private readonly waiters = new Map<number, (r: StunBindingResult) => void>();
+  private readonly agents = new Map<number, IceAgentHandle>();
+  private scratch = 0;
+  private scratchCap = 0;
+  private scratchUsed = 0;
+  private retired: number[] = [];
   private readonly deferred: boolean;
   /** Counters for tests and diagnostics. */
   readonly counters = { datagramsIn: 0, inputCalls: 0, transmits: 0, bytesOut: 0, events: 0 };
@@ -144,6 +156,86 @@ export class Endpoint {
     return p;
   }
 
+  /**
+   * Creates an ICE agent on this endpoint's sockets. Host candidates are the
+   * sockets' addresses (a wildcard bind offers the transport's local addresses).
+   */
+  createIceAgent(opts: IceAgentOptions = {}, hostAddresses?: NetAddress[]): IceAgentHandle | null {
+    if (this.closed) return null;
+    const e = this.engine;
+    const cfg = [
+      `controlling=${opts.controlling ? 1 : 0}`,
+      opts.ufrag ? `ufrag=${opts.ufrag}` : "",
+      opts.pwd ? `pwd=${opts.pwd}` : "",
+      `relay_only=${opts.relayOnly ? 1 : 0}`,
+      opts.consentIntervalMs ? `consent_ms=${Math.floor(opts.consentIntervalMs)}` : "",
+      opts.disconnectedAfterMs ? `disconnected_ms=${Math.floor(opts.disconnectedAfterMs)}` : "",
+      opts.failedAfterMs ? `failed_ms=${Math.floor(opts.failedAfterMs)}` : "",
+      opts.checkingTimeoutMs ? `checking_timeout_ms=${Math.floor(opts.checkingTimeoutMs)}` : "",
+    ].filter(Boolean).join("\n");
+    this.scratchUsed = 0;
+    const [cp, cl] = this.writeString(cfg);
+    const id = e.abi.wr_ice_new(this.handle, this.nowUs(), cp, cl);
+    if (!id) return null;
+    const n = (e.abi as unknown as IceAbi).wr_ice_local_credentials(this.handle, id, e.scratchPtr, 256);
+    const [ufrag, pwd] = n > 0 ? e.wasm.readString(e.scratchPtr, n).split("\n") : ["", ""];
+    const agent = new IceAgentHandle(this, id, ufrag!, pwd!);
+    this.agents.set(id, agent);
+    const ip = e.scratchPtr;
+    const hosts = hostAddresses ?? this.sockets.map((s) => s.local);
+    hosts.forEach((a) => {
+      const socket = Math.max(0, this.sockets.findIndex((s) => s.local.port === a.port && s.local.family === a.family));
+      if (writeIp(e.wasm.u8(), ip, a.ip, a.family)) e.abi.wr_ice_add_host(this.handle, id, socket, a.family, a.port, ip);
+    });
+    for (const s of opts.stunServers ?? []) {
+      if (writeIp(e.wasm.u8(), ip, s.ip, s.family)) e.abi.wr_ice_add_server(this.handle, id, 0, s.family, s.port, ip, 0, 0, 0, 0);
+    }
+    for (const t of opts.turnServers ?? []) {
+      this.scratchUsed = 0;
+      const [u, ul] = this.writeString(t.username);
+      const [p, pl] = this.writeString(t.credential);
+      if (writeIp(e.wasm.u8(), ip, t.address.ip, t.address.family)) {
+        e.abi.wr_ice_add_server(this.handle, id, 1, t.address.family, t.address.port, ip, u, ul, p, pl);
+      }
+    }
+    this.drain();
+    return agent;
+  }
+
+  /** IceHost: runs one command against the core, then drains. */
+  iceCommand<T>(fn: (abi: IceAbi, handle: number, nowUs: number) => T): T {
+    this.scratchUsed = 0;
+    const r = fn(this.engine.abi as unknown as IceAbi, this.handle, this.nowUs());
+    for (const p of this.retired) this.engine.wasm.free(p);
+    this.retired = [];
+    this.drain();
+    return r;
+  }
+
+  writeString(s: string): [number, number] {
+    return this.writeBytes(textEncoder.encode(s));
+  }
+
+  writeBytes(b: Uint8Array): [number, number] {
+    const need = this.scratchUsed + b.length + 8;
+    if (need > this.scratchCap) {
+      const cap = Math.max(4096, need * 2);
+      // Earlier arguments of the same command may still live in the old block: free it after the command.
+      if (this.scratch) this.retired.push(this.scratch);
+      this.scratch = this.engine.wasm.alloc(cap);
+      this.scratchCap = cap;
+      this.scratchUsed = 0;
+    }
+    const p = this.scratch + this.scratchUsed;
+    this.engine.wasm.u8().set(b, p);
+    this.scratchUsed += (b.length + 7) & ~7;
+    return [p, b.length];
+  }
+
+  forgetAgent(id: number): void {
+    this.agents.delete(id);
+  }
+
   /** Counters kept by the core. */
   stats(): EndpointStats {
     const e = this.engine;
@@ -174,7 +266,11 @@ export class Endpoint {
       s.onDatagram = null;
       s.close();
     }
+    for (const a of this.agents.values()) a.closed = true;
+    this.agents.clear();
     this.engine.abi.wr_endpoint_free(this.handle);
+    if (this.scratch) this.engine.wasm.free(this.scratch);
+    this.scratch = 0;
     this.handle = 0;
     this.pending = [];
     for (const [, resolve] of this.waiters) resolve({ ok: false, reason: "endpoint closed" });
@@ -275,6 +371,37 @@ export class Endpoint {
   }
 
   private onEvent(code: number, id: number, address: NetAddress | null, payload: Uint8Array, dv: DataView, at: number): void {
+    if (code >= 10) {
+      const agent = this.agents.get(id);
+      if (!agent) return;
+      switch (code) {
+        case EndpointEvent.IceLocalCandidate: {
+          const line = textDecoder.decode(payload);
+          agent.localCandidates.push(line);
+          agent.onCandidate?.(line);
+          break;
+        }
+        case EndpointEvent.IceGatheringComplete:
+          agent.gatheringComplete = true;
+          agent.onGatheringComplete?.();
+          break;
+        case EndpointEvent.IceState:
+          agent.state = payload[0] as IceState;
+          agent.onState?.(agent.state, textDecoder.decode(payload.subarray(1)));
+          break;
+        case EndpointEvent.IceSelectedPair:
+          agent.selectedPair = textDecoder.decode(payload);
+          agent.onSelectedPair?.(agent.selectedPair);
+          break;
+        case EndpointEvent.IceData:
+          agent.onData?.(payload.slice());
+          break;
+        case EndpointEvent.IceTurnError:
+          agent.onTurnError?.(textDecoder.decode(payload));
+          break;
+      }
+      return;
+    }
     const resolve = this.waiters.get(id);
     if (!resolve) return;
     this.waiters.delete(id);

@@ -22,6 +22,10 @@ export interface EngineAbi {
   wr_endpoint_stun_request(h: number, nowUs: number, socket: number, family: number, port: number, ipPtr: number): number;
   wr_endpoint_count(): number;
   wr_endpoint_stats(h: number, outPtr: number): number;
+  wr_ice_new(h: number, nowUs: number, cfgPtr: number, cfgLen: number): number;
+  wr_ice_add_host(h: number, id: number, socket: number, family: number, port: number, ipPtr: number): number;
+  wr_ice_add_server(h: number, id: number, kind: number, family: number, port: number, ipPtr: number,
+    user: number, userLen: number, pass: number, passLen: number): number;
 }
 
 export const OUTPUT_CAPACITY = 256 * 1024;
