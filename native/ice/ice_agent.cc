@@ -365,6 +365,7 @@ bool IceAgent::handle_stun(Timestamp now, uint16_t socket, const SocketAddress& 
           emit_local(c);
         }
       }
+      check_gathering_done(now);
       return true;
     }
   }
