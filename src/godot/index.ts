@@ -1,0 +1,18 @@
+// The Godot API surface.
+export { Error, GodotError } from "./error.js";
+export { set_log_sink, type LogSink } from "./log.js";
+export { Signal } from "./signal.js";
+export * from "./variant.js";
+export { WebRTCDataChannel, WebRTCDataChannelExtension, WriteMode, ChannelState } from "./data_channel.js";
+export { QueuedDataChannel, type ChannelInit } from "./queued_channel.js";
+export {
+  WebRTCPeerConnection,
+  WebRTCPeerConnectionExtension,
+  ConnectionState,
+  GatheringState,
+  SignalingState,
+  parseIceUrl,
+  type PeerConfig,
+  type IceServer,
+} from "./peer_connection.js";
+export { WebRTCPeerConnectionJS, setRTCPeerConnectionImplementation, hasBrowserWebRTC } from "./browser_extension.js";
