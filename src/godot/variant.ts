@@ -405,17 +405,17 @@ class Reader {
   real(wide: boolean): number {
     return wide ? this.f64() : this.f32();
   }
-  raw(n: number, code: Error = Error.ERR_INVALID_DATA): Uint8Array {
-    this.need(n, code);
-    const out = this.b.slice(this.pos, this.pos + n);
-    this.pos += n;
+  /** n bytes plus padding to 4; strings must carry their padding (Godot checks it), byte arrays need not. */
+  raw(n: number, code: Error = Error.ERR_INVALID_DATA, padRequired = false): Uint8Array {
     const pad = (4 - (n % 4)) % 4;
-    this.pos = Math.min(this.b.length, this.pos + pad);
+    this.need(padRequired ? n + pad : n, code);
+    const out = this.b.slice(this.pos, this.pos + n);
+    this.pos = Math.min(this.b.length, this.pos + n + pad);
     return out;
   }
   string(): string {
     const len = this.u32();
-    const bytes = this.raw(len, Error.ERR_FILE_EOF);
+    const bytes = this.raw(len, Error.ERR_FILE_EOF, true);
     const nul = bytes.indexOf(0);
     try {
       return utf8Strict.decode(nul >= 0 ? bytes.subarray(0, nul) : bytes);
