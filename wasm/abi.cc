@@ -297,3 +297,49 @@ WR_EXPORT(wr_ice_close) int wr_ice_close(uint32_t h, uint32_t id) {
   Endpoint* ep = endpoints().get(h);
   return ep && ep->close_agent(id) ? 0 : -1;
 }
+
+// ---------------------------------------------------------------- DTLS sessions
+WR_EXPORT(wr_dtls_new)
+uint32_t wr_dtls_new(uint32_t h, uint32_t socket, uint32_t family, uint32_t port, const uint8_t* ip, const char* cfg,
+                     size_t len) {
+  Endpoint* ep = endpoints().get(h);
+  wasmrtc::dtls::DtlsConfig config;
+  wasmrtc::SocketAddress remote;
+  if (!ep || socket > 0x7FFF || !wasmrtc::parse_dtls_config(std::string_view(cfg ? cfg : "", cfg ? len : 0), config)) {
+    return 0;
+  }
+  if (family != 0 && !read_address(family, port, ip, remote)) return 0;
+  return ep->create_dtls(uint16_t(socket), remote, std::move(config));
+}
+
+// Writes the local certificate's SHA-256 fingerprint ("AB:CD:...") at out; returns its length.
+WR_EXPORT(wr_dtls_fingerprint) int wr_dtls_fingerprint(uint32_t h, uint32_t id, char* out, size_t cap) {
+  Endpoint* ep = endpoints().get(h);
+  const wasmrtc::dtls::Certificate* c = ep ? ep->dtls_certificate(id) : nullptr;
+  if (!c || !out || c->fingerprint.size() > cap) return -1;
+  std::memcpy(out, c->fingerprint.data(), c->fingerprint.size());
+  return int(c->fingerprint.size());
+}
+
+WR_EXPORT(wr_dtls_start) int wr_dtls_start(uint32_t h, uint32_t id, double now_us) {
+  Endpoint* ep = endpoints().get(h);
+  wasmrtc::dtls::DtlsEndpoint* d = ep ? ep->dtls_session(id) : nullptr;
+  if (!d) return -1;
+  d->start(to_time(now_us));
+  ep->collect_dtls(id);
+  return 0;
+}
+
+WR_EXPORT(wr_dtls_send) int wr_dtls_send(uint32_t h, uint32_t id, const uint8_t* data, size_t len) {
+  Endpoint* ep = endpoints().get(h);
+  wasmrtc::dtls::DtlsEndpoint* d = ep ? ep->dtls_session(id) : nullptr;
+  if (!d || (!data && len)) return -1;
+  bool ok = d->send(wasmrtc::ByteView(data, len));
+  ep->collect_dtls(id);
+  return ok ? 0 : -2;
+}
+
+WR_EXPORT(wr_dtls_close) int wr_dtls_close(uint32_t h, uint32_t id) {
+  Endpoint* ep = endpoints().get(h);
+  return ep && ep->close_dtls(id) ? 0 : -1;
+}

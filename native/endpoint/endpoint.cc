@@ -9,6 +9,14 @@
 
 namespace wasmrtc {
 
+struct Endpoint::DtlsSession {
+  uint32_t id = 0;
+  uint16_t socket = 0;
+  SocketAddress remote;
+  std::unique_ptr<dtls::Certificate> cert;
+  std::unique_ptr<dtls::DtlsEndpoint> ep;
+};
+
 struct Endpoint::ClientRequest {
   uint32_t id = 0;
   uint16_t socket = 0;
@@ -41,7 +49,114 @@ void Endpoint::handle_datagram(Timestamp now, uint16_t socket, const SocketAddre
     handle_stun(now, socket, from, data);
     return;
   }
+  if (first >= 20 && first <= 63) {
+    // RFC 7983: DTLS. Exact remote first, then a server session still waiting for its peer.
+    DtlsSession* target = nullptr;
+    for (auto& d : dtls_) {
+      if (d->socket == socket && d->remote == from) target = d.get();
+    }
+    if (!target) {
+      for (auto& d : dtls_) {
+        if (!target && d->socket == socket && d->remote.port == 0) {
+          target = d.get();
+          target->remote = from;
+        }
+      }
+    }
+    if (target) {
+      target->ep->handle_datagram(now, data);
+      collect_dtls(*target);
+      return;
+    }
+  }
   if (!route_to_agents(now, socket, from, data)) ++stats_.dropped_unhandled;
+}
+
+uint32_t Endpoint::create_dtls(uint16_t socket, const SocketAddress& remote, dtls::DtlsConfig config) {
+  if (dtls_.size() >= config_.max_agents) return 0;
+  auto s = std::make_unique<DtlsSession>();
+  s->cert = std::make_unique<dtls::Certificate>();
+  if (!dtls::Certificate::generate(crypto_, "wasmrtc", *s->cert)) return 0;
+  s->id = next_agent_id_++;
+  s->socket = socket;
+  s->remote = remote;
+  s->ep = std::make_unique<dtls::DtlsEndpoint>(crypto_, std::move(config), *s->cert);
+  uint32_t id = s->id;
+  dtls_.push_back(std::move(s));
+  return id;
+}
+
+dtls::DtlsEndpoint* Endpoint::dtls_session(uint32_t id) {
+  for (auto& d : dtls_) {
+    if (d->id == id) return d->ep.get();
+  }
+  return nullptr;
+}
+
+const dtls::Certificate* Endpoint::dtls_certificate(uint32_t id) {
+  for (auto& d : dtls_) {
+    if (d->id == id) return d->cert.get();
+  }
+  return nullptr;
+}
+
+bool Endpoint::close_dtls(uint32_t id) {
+  for (auto it = dtls_.begin(); it != dtls_.end(); ++it) {
+    if ((*it)->id != id) continue;
+    (*it)->ep->close();
+    DtlsSession& s = **it;
+    std::vector<uint8_t> d;
+    while (s.ep->poll_datagram(d)) {
+      if (s.remote.port) queue_transmit(s.socket, s.remote, std::move(d));
+    }
+    events_.erase(std::remove_if(events_.begin(), events_.end(),
+                                 [id](const EndpointEvent& e) { return e.id == id && uint16_t(e.type) >= 20; }),
+                  events_.end());
+    dtls_.erase(it);
+    return true;
+  }
+  return false;
+}
+
+void Endpoint::collect_dtls(uint32_t id) {
+  for (auto& d : dtls_) {
+    if (d->id == id) collect_dtls(*d);
+  }
+}
+
+void Endpoint::collect_dtls(DtlsSession& s) {
+  std::vector<uint8_t> d;
+  while (s.ep->poll_datagram(d)) {
+    if (s.remote.port) queue_transmit(s.socket, s.remote, std::move(d));
+  }
+  dtls::DtlsEvent e;
+  while (s.ep->poll_event(e)) {
+    EndpointEvent ev;
+    ev.id = s.id;
+    switch (e.type) {
+      case dtls::DtlsEvent::Type::kConnected: {
+        ev.type = EndpointEventType::kDtlsConnected;
+        uint16_t suite = s.ep->negotiated_suite(), group = s.ep->negotiated_group();
+        ev.payload = {uint8_t(suite), uint8_t(suite >> 8), uint8_t(group), uint8_t(group >> 8)};
+        const std::string& fp = s.ep->remote_certificate_fingerprint();
+        ev.payload.insert(ev.payload.end(), fp.begin(), fp.end());
+        break;
+      }
+      case dtls::DtlsEvent::Type::kData:
+        ev.type = EndpointEventType::kDtlsData;
+        ev.payload = std::move(e.data);
+        break;
+      case dtls::DtlsEvent::Type::kClosed:
+        ev.type = EndpointEventType::kDtlsClosed;
+        ev.payload.assign(e.reason.begin(), e.reason.end());
+        break;
+      case dtls::DtlsEvent::Type::kFailed:
+        ev.type = EndpointEventType::kDtlsFailed;
+        ev.payload.assign(e.reason.begin(), e.reason.end());
+        break;
+    }
+    events_.push_back(std::move(ev));
+  }
 }
 
 bool Endpoint::route_to_agents(Timestamp now, uint16_t socket, const SocketAddress& from, ByteView data) {
@@ -250,6 +365,10 @@ void Endpoint::finish(ClientRequest& req) {
 }
 
 void Endpoint::handle_timeout(Timestamp now) {
+  for (auto& d : dtls_) {
+    if (d->ep->next_deadline() <= now) d->ep->handle_timeout(now);
+    collect_dtls(*d);
+  }
   for (auto& [id, a] : agents_) {
     if (a->next_deadline() <= now) a->handle_timeout(now);
     collect(id, *a);
@@ -269,6 +388,7 @@ void Endpoint::handle_timeout(Timestamp now) {
 Timestamp Endpoint::next_deadline() const {
   Timestamp t = kNever;
   for (const auto& [id, a] : agents_) t = std::min(t, a->next_deadline());
+  for (const auto& d : dtls_) t = std::min(t, d->ep->next_deadline());
   for (const auto& req : requests_) t = std::min(t, req->txn.next_deadline());
   return t;
 }

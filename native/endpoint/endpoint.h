@@ -18,6 +18,7 @@
 #include "common/socket_address.h"
 #include "common/time.h"
 #include "crypto/provider.h"
+#include "dtls/dtls_endpoint.h"
 #include "ice/ice_agent.h"
 #include "stun/client_transaction.h"
 
@@ -39,6 +40,10 @@ struct EndpointConfig {
 // ta_ms, consent_ms, disconnected_ms, failed_ms, checking_timeout_ms.
 bool parse_ice_config(std::string_view text, ice::IceConfig& out);
 
+// "key=value" lines for a DTLS session: role, remote_fingerprint, verify_fingerprint,
+// require_ems, cookie, mtu, rto_ms.
+bool parse_dtls_config(std::string_view text, dtls::DtlsConfig& out);
+
 enum class EndpointEventType : uint16_t {
   kStunBindingSuccess = 1,  // address = mapped address, payload = u32 rtt_us (LE)
   kStunBindingError = 2,    // payload = u16 error code (LE) + reason text
@@ -50,6 +55,11 @@ enum class EndpointEventType : uint16_t {
   kIceSelectedPair = 13,    // payload = description
   kIceData = 14,            // payload = the datagram
   kIceTurnError = 15,       // payload = reason text
+  // DTLS sessions directly over a socket path: id = session id.
+  kDtlsConnected = 20,      // payload = u16 suite, u16 group (LE), remote fingerprint text
+  kDtlsData = 21,           // payload = application data
+  kDtlsClosed = 22,         // payload = reason
+  kDtlsFailed = 23,         // payload = reason
 };
 
 struct Transmit {
@@ -107,6 +117,14 @@ class Endpoint {
   // Call after any command on an agent: moves its outputs into the endpoint's queues.
   void collect_agent(uint32_t id);
 
+  // --- DTLS sessions over one socket to one remote (a remote with port 0 binds to the
+  // first peer that sends a DTLS record: a server waiting for its client).
+  uint32_t create_dtls(uint16_t socket, const SocketAddress& remote, dtls::DtlsConfig config);
+  dtls::DtlsEndpoint* dtls_session(uint32_t id);
+  const dtls::Certificate* dtls_certificate(uint32_t id);
+  bool close_dtls(uint32_t id);
+  void collect_dtls(uint32_t id);
+
  private:
   struct ClientRequest;
 
@@ -115,6 +133,8 @@ class Endpoint {
   void finish(ClientRequest& req);
   void collect(uint32_t id, ice::IceAgent& a);
   void collect_all();
+  struct DtlsSession;
+  void collect_dtls(DtlsSession& s);
   bool route_to_agents(Timestamp now, uint16_t socket, const SocketAddress& from, ByteView data);
 
   crypto::Provider& crypto_;
@@ -122,6 +142,7 @@ class Endpoint {
   std::vector<std::unique_ptr<ClientRequest>> requests_;
   std::vector<std::pair<uint32_t, std::unique_ptr<ice::IceAgent>>> agents_;
   uint32_t next_agent_id_ = 1;
+  std::vector<std::unique_ptr<DtlsSession>> dtls_;
   uint32_t next_request_id_ = 1;
   std::deque<Transmit> transmits_;
   std::deque<EndpointEvent> events_;

@@ -49,6 +49,45 @@ bool EndpointConfig::parse(std::string_view text, EndpointConfig& out) {
   return true;
 }
 
+bool parse_dtls_config(std::string_view text, dtls::DtlsConfig& out) {
+  dtls::DtlsConfig cfg;
+  while (!text.empty()) {
+    size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    if (line.empty()) continue;
+    size_t eq = line.find('=');
+    if (eq == std::string_view::npos) return false;
+    std::string_view key = line.substr(0, eq);
+    std::string_view value = line.substr(eq + 1);
+    uint64_t n = 0;
+    if (key == "role") {
+      if (value != "client" && value != "server") return false;
+      cfg.role = value == "client" ? dtls::Role::kClient : dtls::Role::kServer;
+    } else if (key == "remote_fingerprint") {
+      if (value.size() > 200) return false;
+      cfg.remote_fingerprint = std::string(value);
+    } else if (key == "verify_fingerprint" || key == "require_ems" || key == "cookie") {
+      if (!parse_uint(value, 1, n)) return false;
+      bool b = n == 1;
+      if (key == "verify_fingerprint") cfg.verify_fingerprint = b;
+      if (key == "require_ems") cfg.require_extended_master_secret = b;
+      if (key == "cookie") cfg.server_cookie = b;
+    } else if (key == "mtu") {
+      if (!parse_uint(value, 65535, n) || n < 256) return false;
+      cfg.mtu = size_t(n);
+    } else if (key == "rto_ms") {
+      if (!parse_uint(value, 60000, n) || n == 0) return false;
+      cfg.initial_rto = ms(int64_t(n));
+    } else {
+      return false;
+    }
+  }
+  if (cfg.verify_fingerprint && cfg.remote_fingerprint.empty()) return false;
+  out = std::move(cfg);
+  return true;
+}
+
 bool parse_ice_config(std::string_view text, ice::IceConfig& out) {
   ice::IceConfig cfg;
   while (!text.empty()) {

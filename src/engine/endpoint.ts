@@ -6,6 +6,7 @@ import type { DatagramSocket, Transport } from "../net/transport.js";
 import type { NetAddress } from "../net/address.js";
 import { Engine } from "./engine.js";
 import { IceAgentHandle, IceState, type IceAbi, type IceAgentOptions, type IceHost } from "./ice.js";
+import { DtlsSessionHandle, type DtlsAbi, type DtlsHost, type DtlsOptions } from "./dtls.js";
 import {
   INPUT_HEADER,
   KIND_EVENT,
@@ -28,6 +29,10 @@ export const enum EndpointEvent {
   IceSelectedPair = 13,
   IceData = 14,
   IceTurnError = 15,
+  DtlsConnected = 20,
+  DtlsData = 21,
+  DtlsClosed = 22,
+  DtlsFailed = 23,
 }
 
 export interface EndpointOptions {
@@ -80,7 +85,7 @@ interface Pending {
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder();
 
-export class Endpoint implements IceHost {
+export class Endpoint implements IceHost, DtlsHost {
   readonly sockets: DatagramSocket[] = [];
   private handle: number;
   private timer: TimerHandle | null = null;
@@ -91,6 +96,7 @@ export class Endpoint implements IceHost {
   private flushScheduled = false;
   private readonly waiters = new Map<number, (r: StunBindingResult) => void>();
   private readonly agents = new Map<number, IceAgentHandle>();
+  private readonly dtlsSessions = new Map<number, DtlsSessionHandle>();
   private scratch = 0;
   private scratchCap = 0;
   private scratchUsed = 0;
@@ -236,6 +242,52 @@ export class Endpoint implements IceHost {
     this.agents.delete(id);
   }
 
+  /**
+   * A DTLS session straight over one of this endpoint's sockets (no ICE). A
+   * server may leave `remote` out: it binds to the first peer that sends DTLS.
+   */
+  createDtlsSession(opts: DtlsOptions, remote?: NetAddress, socket = 0): DtlsSessionHandle | null {
+    if (this.closed) return null;
+    const e = this.engine;
+    const cfg = [
+      `role=${opts.role}`,
+      opts.remoteFingerprint ? `remote_fingerprint=${opts.remoteFingerprint.replace(/[\r\n]/g, "")}` : "",
+      `verify_fingerprint=${opts.verifyFingerprint === false ? 0 : 1}`,
+      opts.mtu ? `mtu=${Math.floor(opts.mtu)}` : "",
+      opts.rtoMs ? `rto_ms=${Math.floor(opts.rtoMs)}` : "",
+    ].filter(Boolean).join("\n");
+    this.scratchUsed = 0;
+    const [cp, cl] = this.writeString(cfg);
+    const ip = e.scratchPtr;
+    let family = 0;
+    let port = 0;
+    if (remote) {
+      if (!writeIp(e.wasm.u8(), ip, remote.ip, remote.family)) return null;
+      family = remote.family;
+      port = remote.port;
+    }
+    const abi = e.abi as unknown as DtlsAbi;
+    const id = abi.wr_dtls_new(this.handle, socket, family, port, ip, cp, cl);
+    if (!id) return null;
+    const n = abi.wr_dtls_fingerprint(this.handle, id, e.scratchPtr, 256);
+    const session = new DtlsSessionHandle(this, id, n > 0 ? e.wasm.readString(e.scratchPtr, n) : "");
+    this.dtlsSessions.set(id, session);
+    return session;
+  }
+
+  dtlsCommand<T>(fn: (abi: DtlsAbi, handle: number, nowUs: number) => T): T {
+    this.scratchUsed = 0;
+    const r = fn(this.engine.abi as unknown as DtlsAbi, this.handle, this.nowUs());
+    for (const p of this.retired) this.engine.wasm.free(p);
+    this.retired = [];
+    this.drain();
+    return r;
+  }
+
+  forgetDtls(id: number): void {
+    this.dtlsSessions.delete(id);
+  }
+
   /** Counters kept by the core. */
   stats(): EndpointStats {
     const e = this.engine;
@@ -268,6 +320,8 @@ export class Endpoint implements IceHost {
     }
     for (const a of this.agents.values()) a.closed = true;
     this.agents.clear();
+    for (const d of this.dtlsSessions.values()) d.closed = true;
+    this.dtlsSessions.clear();
     this.engine.abi.wr_endpoint_free(this.handle);
     if (this.scratch) this.engine.wasm.free(this.scratch);
     this.scratch = 0;
@@ -371,6 +425,24 @@ export class Endpoint implements IceHost {
   }
 
   private onEvent(code: number, id: number, address: NetAddress | null, payload: Uint8Array, dv: DataView, at: number): void {
+    if (code >= 20) {
+      const s = this.dtlsSessions.get(id);
+      if (!s) return;
+      if (code === EndpointEvent.DtlsConnected) {
+        s.connected = true;
+        s.suite = dv.getUint16(at, true);
+        s.group = dv.getUint16(at + 2, true);
+        s.onConnected?.({ suite: s.suite, group: s.group, remoteFingerprint: textDecoder.decode(payload.subarray(4)) });
+      } else if (code === EndpointEvent.DtlsData) {
+        s.onData?.(payload.slice());
+      } else if (code === EndpointEvent.DtlsClosed) {
+        s.onClosed?.(textDecoder.decode(payload));
+      } else if (code === EndpointEvent.DtlsFailed) {
+        s.failure = textDecoder.decode(payload);
+        s.onFailed?.(s.failure);
+      }
+      return;
+    }
     if (code >= 10) {
       const agent = this.agents.get(id);
       if (!agent) return;
