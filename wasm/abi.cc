@@ -275,6 +275,28 @@ int wr_ice_add_remote_candidate(uint32_t h, uint32_t id, double now_us, const ch
   return r;
 }
 
+WR_EXPORT(wr_ice_set_remote_lite) int wr_ice_set_remote_lite(uint32_t h, uint32_t id, int lite) {
+  Endpoint* ep = endpoints().get(h);
+  wasmrtc::ice::IceAgent* a = ep ? ep->agent(id) : nullptr;
+  if (!a) return -1;
+  a->set_remote_lite(lite != 0);
+  return 0;
+}
+
+// The host's answer to a kIceResolve event; family 0 = the name did not resolve.
+WR_EXPORT(wr_ice_resolved)
+int wr_ice_resolved(uint32_t h, uint32_t id, double now_us, const char* name, size_t len, uint32_t family,
+                    const uint8_t* ip) {
+  Endpoint* ep = endpoints().get(h);
+  wasmrtc::ice::IceAgent* a = ep ? ep->agent(id) : nullptr;
+  if (!a || !name || len > 253) return -1;
+  wasmrtc::SocketAddress addr;
+  if (family != 0 && !read_address(family, 0, ip, addr)) return -1;
+  a->resolved(to_time(now_us), std::string(name, len), addr);
+  ep->collect_agent(id);
+  return 0;
+}
+
 WR_EXPORT(wr_ice_end_remote) int wr_ice_end_remote(uint32_t h, uint32_t id, double now_us) {
   Endpoint* ep = endpoints().get(h);
   wasmrtc::ice::IceAgent* a = ep ? ep->agent(id) : nullptr;

@@ -242,6 +242,10 @@ void Endpoint::collect(uint32_t id, ice::IceAgent& a) {
         ev.type = EndpointEventType::kIceTurnError;
         text(e.reason);
         break;
+      case ice::IceEvent::Type::kResolveRequest:
+        ev.type = EndpointEventType::kIceResolve;
+        text(e.reason);
+        break;
     }
     events_.push_back(std::move(ev));
   }

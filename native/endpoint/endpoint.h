@@ -55,6 +55,7 @@ enum class EndpointEventType : uint16_t {
   kIceSelectedPair = 13,    // payload = description
   kIceData = 14,            // payload = the datagram
   kIceTurnError = 15,       // payload = reason text
+  kIceResolve = 16,         // payload = a host name (".local") to resolve, answered with wr_ice_resolved
   // DTLS sessions directly over a socket path: id = session id.
   kDtlsConnected = 20,      // payload = u16 suite, u16 group (LE), remote fingerprint text
   kDtlsData = 21,           // payload = application data

@@ -100,9 +100,9 @@ bool parse_ice_config(std::string_view text, ice::IceConfig& out) {
     std::string_view key = line.substr(0, eq);
     std::string_view value = line.substr(eq + 1);
     uint64_t n = 0;
-    if (key == "controlling" || key == "relay_only") {
+    if (key == "controlling" || key == "relay_only" || key == "lite") {
       if (!parse_uint(value, 1, n)) return false;
-      (key == "controlling" ? cfg.controlling : cfg.relay_only) = n == 1;
+      (key == "controlling" ? cfg.controlling : key == "lite" ? cfg.lite : cfg.relay_only) = n == 1;
     } else if (key == "ufrag" || key == "pwd") {
       if (value.size() > 256) return false;
       (key == "ufrag" ? cfg.local_ufrag : cfg.local_pwd) = std::string(value);

@@ -58,6 +58,7 @@ IceAgent::IceAgent(crypto::Provider& crypto, IceConfig config, Timestamp now)
     : crypto_(crypto), config_(std::move(config)), created_(now) {
   if (config_.local_ufrag.size() < 4) config_.local_ufrag = random_ice_string(crypto_, 8);
   if (config_.local_pwd.size() < 22) config_.local_pwd = random_ice_string(crypto_, 24);
+  if (config_.lite) config_.controlling = false;
   crypto_.random(reinterpret_cast<uint8_t*>(&tie_breaker_), sizeof tie_breaker_);
 }
 
@@ -253,7 +254,48 @@ void IceAgent::pair_new_remote(size_t remote_index) {
   for (size_t l = 0; l < locals_.size(); ++l) add_pair(l, remote_index);
 }
 
+void IceAgent::set_remote_lite(bool lite) {
+  if (lite && !config_.controlling && !config_.lite) switch_role(last_now_);
+}
+
+void IceAgent::resolved(Timestamp now, const std::string& hostname, const SocketAddress& ip) {
+  std::vector<Candidate> ready;
+  for (auto it = unresolved_.begin(); it != unresolved_.end();) {
+    if (it->hostname == hostname) {
+      if (ip.valid()) {
+        Candidate c = *it;
+        uint16_t port = c.address.port;
+        c.address = ip;
+        c.address.port = port;
+        c.hostname.clear();
+        ready.push_back(c);
+      }
+      it = unresolved_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (const auto& c : ready) add_remote_candidate(now, c);
+}
+
 bool IceAgent::add_remote_candidate(Timestamp now, const Candidate& c) {
+  if (state_ != IceState::kClosed && c.is_udp() && c.component == 1 && c.needs_resolution() && c.address.port != 0) {
+    // The core asks, the host answers (mDNS names are resolved outside the sans-IO core).
+    if (unresolved_.size() >= config_.max_pending_resolutions) {
+      ++stats_.remote_candidates_refused;
+      return false;
+    }
+    bool asked = false;
+    for (const auto& u : unresolved_) asked |= u.hostname == c.hostname;
+    unresolved_.push_back(c);
+    if (!asked) {
+      IceEvent ev;
+      ev.type = IceEvent::Type::kResolveRequest;
+      ev.reason = c.hostname;
+      events_.push_back(std::move(ev));
+    }
+    return true;
+  }
   if (state_ == IceState::kClosed || !c.is_udp() || c.component != 1 || c.needs_resolution() || !c.address.valid() ||
       c.address.port == 0) {
     ++stats_.remote_candidates_refused;
@@ -496,6 +538,7 @@ void IceAgent::answer_check(Timestamp now, uint16_t socket, const SocketAddress&
   bool use_candidate = msg.has(stun::attr::kUseCandidate);
   if (use_candidate && !config_.controlling) {
     p->remote_nominated = true;
+    if (config_.lite) p->valid = true;  // §7.3.1.5: a lite agent has no checks of its own to wait for
     if (p->valid) {
       p->nominated = true;
       select(now, *p);
@@ -575,6 +618,7 @@ void IceAgent::update_failed(Timestamp now) {
 }
 
 void IceAgent::run_consent(Timestamp now) {
+  if (config_.lite) return;  // a lite agent answers the full agent's consent checks
   if (!selected_ || (state_ != IceState::kConnected && state_ != IceState::kDisconnected)) return;
   if (now - last_consent_ >= config_.failed_after) {
     set_state(IceState::kFailed, "consent expired (RFC 7675)");
@@ -635,7 +679,7 @@ void IceAgent::handle_timeout(Timestamp now) {
     if (p->txn->state() == stun::ClientTransaction::State::kTimedOut && !p->valid) p->state = Pair::State::kFailed;
   }
   // One new check per Ta: triggered first, then the best Waiting pair, else unfreeze one.
-  if (!remote_pwd_.empty() && state_ != IceState::kNew && now >= next_pace_) {
+  if (!config_.lite && !remote_pwd_.empty() && state_ != IceState::kNew && now >= next_pace_) {
     Pair* next = nullptr;
     while (!triggered_.empty() && !next) {
       Pair* t = triggered_.front();
@@ -687,12 +731,12 @@ Timestamp IceAgent::next_deadline() const {
   for (const auto& p : pairs_) {
     if (p->txn) t = std::min(t, p->txn->next_deadline());
   }
-  bool has_work = !triggered_.empty();
+  bool has_work = !triggered_.empty() && !config_.lite;
   for (const auto& p : pairs_) has_work |= p->state == Pair::State::kWaiting || p->state == Pair::State::kFrozen;
-  if (!remote_pwd_.empty() && has_work && !selected_) t = std::min(t, next_pace_);
-  if (!remote_pwd_.empty() && !triggered_.empty()) t = std::min(t, next_pace_);
+  if (!config_.lite && !remote_pwd_.empty() && has_work && !selected_) t = std::min(t, next_pace_);
+  if (!config_.lite && !remote_pwd_.empty() && !triggered_.empty()) t = std::min(t, next_pace_);
   if (config_.controlling && !selected_) t = std::min(t, nominate_at_);
-  if (selected_) {
+  if (selected_ && !config_.lite) {
     t = std::min(t, next_consent_);
     for (const auto& txn : consent_txns_) t = std::min(t, txn->next_deadline());
     if (state_ == IceState::kConnected) t = std::min(t, last_consent_ + config_.disconnected_after);

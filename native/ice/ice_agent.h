@@ -38,13 +38,19 @@ struct IceConfig {
   std::string software;
   // Gather and pair only relayed candidates (iceTransportPolicy "relay").
   bool relay_only = false;
+  // ICE-lite (RFC 8445 §2.5): only answer checks, never send them; the peer controls and nominates.
+  bool lite = false;
+  size_t max_pending_resolutions = 16;
 };
 
 enum class IceState : uint8_t { kNew = 0, kChecking = 1, kConnected = 2, kDisconnected = 3, kFailed = 4, kClosed = 5 };
 enum class GatheringState : uint8_t { kNew = 0, kGathering = 1, kComplete = 2 };
 
 struct IceEvent {
-  enum class Type : uint8_t { kLocalCandidate, kGatheringComplete, kStateChanged, kSelectedPair, kData, kTurnError };
+  enum class Type : uint8_t {
+    kLocalCandidate, kGatheringComplete, kStateChanged, kSelectedPair, kData, kTurnError,
+    kResolveRequest,  // reason = the host name (".local") the embedder must resolve
+  };
   Type type;
   Candidate candidate;       // kLocalCandidate
   IceState state = IceState::kNew;  // kStateChanged
@@ -89,6 +95,10 @@ class IceAgent {
   // False when refused (malformed, not UDP, limit reached, unresolved name).
   bool add_remote_candidate(Timestamp now, const Candidate& c);
   void end_of_remote_candidates(Timestamp now);
+  // The peer is an ICE-lite agent (a=ice-lite): we must be the controlling side (§6.1.1).
+  void set_remote_lite(bool lite);
+  // The answer to a kResolveRequest; an invalid address drops the waiting candidates.
+  void resolved(Timestamp now, const std::string& hostname, const SocketAddress& ip);
 
   // --- input
   // True when the message belonged to this agent (checks for our ufrag, answers to our transactions).
@@ -166,6 +176,7 @@ class IceAgent {
   std::vector<TurnServer> turn_servers_;
   std::vector<std::unique_ptr<TurnClient>> turns_;
   Timestamp last_now_ = 0;
+  std::vector<Candidate> unresolved_;  // remote candidates waiting for name resolution
   std::deque<Pair*> triggered_;
   Pair* selected_ = nullptr;
   Timestamp first_valid_at_ = kNever;

@@ -29,6 +29,7 @@ export const enum EndpointEvent {
   IceSelectedPair = 13,
   IceData = 14,
   IceTurnError = 15,
+  IceResolve = 16,
   DtlsConnected = 20,
   DtlsData = 21,
   DtlsClosed = 22,
@@ -110,6 +111,7 @@ export class Endpoint implements IceHost, DtlsHost {
     private readonly clock: Clock,
     handle: number,
     deferred: boolean,
+    private readonly transport: Transport,
   ) {
     this.handle = handle;
     this.deferred = deferred;
@@ -127,7 +129,7 @@ export class Endpoint implements IceHost, DtlsHost {
     const handle = engine.abi.wr_endpoint_new(ptr, bytes.length);
     engine.wasm.free(ptr);
     if (!handle) throw new Error("wasmrtc: endpoint creation failed");
-    const ep = new Endpoint(engine, opts.clock, handle, (opts.inputMode ?? "deferred") === "deferred");
+    const ep = new Endpoint(engine, opts.clock, handle, (opts.inputMode ?? "deferred") === "deferred", opts.transport);
     try {
       for (const b of opts.bind ?? [{}]) {
         const sock = await opts.transport.bind(b);
@@ -178,6 +180,7 @@ export class Endpoint implements IceHost, DtlsHost {
       opts.disconnectedAfterMs ? `disconnected_ms=${Math.floor(opts.disconnectedAfterMs)}` : "",
       opts.failedAfterMs ? `failed_ms=${Math.floor(opts.failedAfterMs)}` : "",
       opts.checkingTimeoutMs ? `checking_timeout_ms=${Math.floor(opts.checkingTimeoutMs)}` : "",
+      opts.lite ? "lite=1" : "",
     ].filter(Boolean).join("\n");
     this.scratchUsed = 0;
     const [cp, cl] = this.writeString(cfg);
@@ -238,8 +241,22 @@ export class Endpoint implements IceHost, DtlsHost {
     return [p, b.length];
   }
 
+  /** The core asked for a name (mDNS ".local"); the transport answers, the core continues. */
+  private resolveFor(agent: IceAgentHandle, name: string): void {
+    const done = (ip: string | null) => {
+      if (agent.closed || this.closed) return;
+      agent.host_resolved(name, ip);
+    };
+    const r = this.transport.resolve ? this.transport.resolve(name) : Promise.resolve(null);
+    r.then(done, () => done(null));
+  }
+
   forgetAgent(id: number): void {
     this.agents.delete(id);
+  }
+
+  writeIpAt(ptr: number, ip: string, family: 4 | 6): boolean {
+    return writeIp(this.engine.wasm.u8(), ptr, ip, family);
   }
 
   /**
@@ -470,6 +487,9 @@ export class Endpoint implements IceHost, DtlsHost {
           break;
         case EndpointEvent.IceTurnError:
           agent.onTurnError?.(textDecoder.decode(payload));
+          break;
+        case EndpointEvent.IceResolve:
+          this.resolveFor(agent, textDecoder.decode(payload));
           break;
       }
       return;

@@ -17,6 +17,8 @@ export interface IceAgentOptions {
   pwd?: string;
   /** Gather and pair only relayed candidates. */
   relayOnly?: boolean;
+  /** Act as an ICE-lite agent (answer checks only). */
+  lite?: boolean;
   consentIntervalMs?: number;
   disconnectedAfterMs?: number;
   failedAfterMs?: number;
@@ -39,6 +41,7 @@ export interface IceHost {
   iceCommand<T>(fn: (abi: IceAbi, handle: number, nowUs: number) => T): T;
   writeString(s: string): [number, number];
   writeBytes(b: Uint8Array): [number, number];
+  writeIpAt(ptr: number, ip: string, family: 4 | 6): boolean;
   forgetAgent(id: number): void;
 }
 
@@ -50,6 +53,8 @@ export interface IceAbi {
   wr_ice_end_remote(h: number, id: number, nowUs: number): number;
   wr_ice_send(h: number, id: number, p: number, len: number): number;
   wr_ice_close(h: number, id: number): number;
+  wr_ice_set_remote_lite(h: number, id: number, lite: number): number;
+  wr_ice_resolved(h: number, id: number, nowUs: number, name: number, len: number, family: number, ip: number): number;
 }
 
 export type AddCandidateResult = "ok" | "malformed" | "refused" | "closed";
@@ -92,6 +97,11 @@ export class IceAgentHandle implements IceAgentEvents {
     return r === 0 ? "ok" : r === -2 ? "malformed" : "refused";
   }
 
+  /** The remote SDP said a=ice-lite: we take the controlling role (RFC 8445 §6.1.1). */
+  setRemoteLite(lite: boolean): void {
+    if (!this.closed) this.host.iceCommand((abi, h) => abi.wr_ice_set_remote_lite(h, this.id, lite ? 1 : 0));
+  }
+
   endOfCandidates(): void {
     if (!this.closed) this.host.iceCommand((abi, h, now) => abi.wr_ice_end_remote(h, this.id, now));
   }
@@ -101,6 +111,18 @@ export class IceAgentHandle implements IceAgentEvents {
     return this.host.iceCommand((abi, h) => {
       const [p, l] = this.host.writeBytes(data);
       return abi.wr_ice_send(h, this.id, p, l) === 0;
+    });
+  }
+
+  /** @internal The endpoint's answer to a resolution request. */
+  host_resolved(name: string, ip: string | null): void {
+    if (this.closed) return;
+    this.host.iceCommand((abi, h, now) => {
+      const [n, nl] = this.host.writeString(name);
+      const [ipPtr] = this.host.writeBytes(new Uint8Array(16));
+      const family = ip ? (ip.includes(":") ? 6 : 4) : 0;
+      if (ip && !this.host.writeIpAt(ipPtr, ip, family as 4 | 6)) return abi.wr_ice_resolved(h, this.id, now, n, nl, 0, ipPtr);
+      return abi.wr_ice_resolved(h, this.id, now, n, nl, family, ipPtr);
     });
   }
 

@@ -1,6 +1,7 @@
 // Transport on node:dgram. One socket serves every connection of an endpoint.
 import * as dgram from "node:dgram";
 import * as os from "node:os";
+import { lookup } from "node:dns/promises";
 import { ipFamily, type NetAddress } from "./address.js";
 import type { BindOptions, DatagramSocket, Transport } from "./transport.js";
 
@@ -81,6 +82,15 @@ export class NodeUdpTransport implements Transport {
         resolve(new UdpSocket(sock, { family, ip: a.address, port: a.port }));
       });
     });
+  }
+
+  /** Resolves a host name (".local" names need the system's mDNS resolver); null when it does not resolve. */
+  async resolve(host: string): Promise<string | null> {
+    try {
+      return (await lookup(host)).address;
+    } catch {
+      return null;
+    }
   }
 
   localAddresses(): string[] {

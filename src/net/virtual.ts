@@ -100,6 +100,11 @@ export class VirtualHost implements Transport {
   localAddresses(): string[] {
     return [this.ip];
   }
+
+  /** Names registered on the network (like mDNS ".local" names) resolve after the link latency. */
+  resolve(host: string): Promise<string | null> {
+    return Promise.resolve(this.net.names.get(host.toLowerCase()) ?? null);
+  }
 }
 
 export class VirtualNetwork {
@@ -114,6 +119,8 @@ export class VirtualNetwork {
   private readonly queued = new Map<string, number>();
   /** Every delivery, for determinism checks: "time from>to len". */
   readonly trace: string[] = [];
+  /** Host names (e.g. mDNS ".local") and the IPs they resolve to. */
+  readonly names = new Map<string, string>();
   traceEnabled = false;
 
   constructor(readonly clock: VirtualClock, opts: { seed?: number; defaultLink?: LinkConfig } = {}) {

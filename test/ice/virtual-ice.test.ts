@@ -176,6 +176,52 @@ describe("ICE between two wasm-engine agents on the virtual network", () => {
     server.close();
   });
 
+  it("resolves mDNS (.local) candidates through the transport: the core asks, the host answers", async () => {
+    const clock = new VirtualClock();
+    const net = new VirtualNetwork(clock, { seed: 4, defaultLink: { latencyMs: 3 } });
+    const a = await Endpoint.create({ engine, transport: net.addHost("10.5.0.1"), clock, inputMode: "immediate" });
+    const b = await Endpoint.create({ engine, transport: net.addHost("10.5.0.2"), clock, inputMode: "immediate" });
+    net.names.set("6b0d9e63-0000-4000-8000-000000000001.local", "10.5.0.2");
+    const ia = a.createIceAgent({ controlling: true })!;
+    const ib = b.createIceAgent({ controlling: false })!;
+    ia.setRemoteCredentials(ib.ufrag, ib.pwd);
+    ib.setRemoteCredentials(ia.ufrag, ia.pwd);
+    // B announces itself only by name, as browsers do.
+    const port = b.sockets[0]!.local.port;
+    expect(ia.addRemoteCandidate(`candidate:1 1 udp 2130706431 6b0d9e63-0000-4000-8000-000000000001.local ${port} typ host`)).toBe("ok");
+    expect(ia.addRemoteCandidate(`candidate:2 1 udp 2130706431 nobody-knows-me.local ${port} typ host`)).toBe("ok");
+    await Promise.resolve();
+    await Promise.resolve();
+    clock.runUntil(() => ia.state === IceState.Connected && ib.state === IceState.Connected, 5000);
+    expect(ia.state).toBe(IceState.Connected);
+    expect(ia.selectedPair).toContain("10.5.0.2");
+    a.close();
+    b.close();
+  });
+
+  it("connects to an ICE-lite peer: we take the controlling role and nominate", async () => {
+    const clock = new VirtualClock();
+    const net = new VirtualNetwork(clock, { seed: 6, defaultLink: { latencyMs: 3 } });
+    const full = await Endpoint.create({ engine, transport: net.addHost("10.6.0.1"), clock, inputMode: "immediate" });
+    const liteEp = await Endpoint.create({ engine, transport: net.addHost("10.6.0.2"), clock, inputMode: "immediate" });
+    const f = full.createIceAgent({ controlling: false })!;  // would be controlled, but the peer is lite
+    const l = liteEp.createIceAgent({ lite: true })!;
+    f.setRemoteCredentials(l.ufrag, l.pwd);
+    f.setRemoteLite(true);
+    l.setRemoteCredentials(f.ufrag, f.pwd);
+    l.localCandidates.forEach((c) => f.addRemoteCandidate(c));  // a lite agent only has host candidates
+    clock.runUntil(() => f.state === IceState.Connected && l.state === IceState.Connected, 5000);
+    expect(f.state).toBe(IceState.Connected);
+    expect(l.state).toBe(IceState.Connected);
+    f.send(new TextEncoder().encode("\x80 to lite"));
+    const got: string[] = [];
+    l.onData = (d) => got.push(new TextDecoder().decode(d));
+    clock.advance(20);
+    expect(got).toEqual(["\x80 to lite"]);
+    full.close();
+    liteEp.close();
+  });
+
   it("refuses malformed and excess remote candidates without throwing", async () => {
     const { a, close } = await twoPeers({});
     expect(a.agent.addRemoteCandidate("candidate:garbage")).toBe("malformed");
