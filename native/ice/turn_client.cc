@@ -1,6 +1,7 @@
 #include "ice/turn_client.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "common/log.h"
 #include "stun/message_builder.h"
@@ -84,7 +85,13 @@ bool TurnClient::handle_stun(Timestamp now, const stun::Message& msg, SocketAddr
     SocketAddress peer;
     const stun::RawAttribute* d = msg.find(stun::attr::kData);
     if (!d || !msg.get_xor_address(stun::attr::kXorPeerAddress, peer)) return true;
-    if (peers_.find(peer) == peers_.end()) return true;  // no permission: not ours to take
+    // Permissions are per IP address (RFC 8656 §9): any port of a permitted IP may send.
+    bool permitted = false;
+    for (const auto& [addr, p] : peers_) {
+      (void)p;
+      permitted |= addr.family == peer.family && std::memcmp(addr.ip, peer.ip, addr.ip_size()) == 0;
+    }
+    if (!permitted) return true;  // not from a peer we opened the relay to
     if (data_peer) *data_peer = peer;
     if (data) *data = msg.value(*d).to_vector();
     return true;

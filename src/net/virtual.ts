@@ -3,7 +3,7 @@
 // optional NAT boxes (RFC 4787 behaviours). Seeded, so the same inputs give
 // the same delivery trace.
 import { addressKey, type NetAddress } from "./address.js";
-import type { VirtualClock } from "./clock.js";
+import type { Clock } from "./clock.js";
 import type { BindOptions, DatagramSocket, Transport } from "./transport.js";
 
 export interface LinkConfig {
@@ -123,7 +123,7 @@ export class VirtualNetwork {
   readonly names = new Map<string, string>();
   traceEnabled = false;
 
-  constructor(readonly clock: VirtualClock, opts: { seed?: number; defaultLink?: LinkConfig } = {}) {
+  constructor(readonly clock: Clock, opts: { seed?: number; defaultLink?: LinkConfig } = {}) {
     this.rng = new SeededRandom(opts.seed ?? 1);
     this.defaultLink = opts.defaultLink ?? {};
   }
@@ -206,8 +206,26 @@ export class VirtualNetwork {
     return this.hosts.get(to.ip)?.sockets.get(addressKey(to)) ?? null;
   }
 
+  /**
+   * Datagrams to addresses this hook claims leave the virtual network (after
+   * NAT translation), e.g. to reach a real server on loopback; answers come back
+   * through deliverFromOutside(). With a real clock this joins the two worlds.
+   */
+  externalRoute: ((from: NetAddress, to: NetAddress, data: Uint8Array) => boolean) | null = null;
+
+  /** A datagram from outside, addressed to a (public) virtual address; NAT filtering applies. */
+  deliverFromOutside(from: NetAddress, to: NetAddress, data: Uint8Array): void {
+    const dst = this.resolveIn(from, to);
+    if (!dst || dst.closed) {
+      this.bump(`${from.ip}>${to.ip}`, (s) => s.droppedNoRoute++);
+      return;
+    }
+    dst.onDatagram?.(data, from);
+  }
+
   route(sock: VirtualSocket, data: Uint8Array, to: NetAddress): void {
     const from = this.translateOut(sock, to);
+    if (this.externalRoute?.(from, to, data)) return;
     const linkKey = `${from.ip}>${to.ip}`;
     const cfg = this.links.get(linkKey) ?? this.defaultLink;
     this.bump(linkKey, (s) => s.sent++);

@@ -28,7 +28,10 @@ export async function startCoturn(opts: { user?: string; password?: string; real
     `--min-port=${relayMin}`, `--max-port=${relayMin + 200}`,
     "--lt-cred-mech", `--user=${user}:${password}`, `--realm=${realm}`,
     "--no-cli", "--no-tls", "--no-dtls", "--allow-loopback-peers", "--no-tcp-relay",
-    "--log-file=stdout", "--simple-log", "--no-stdout-log=false",
+    // Relay only to loopback: virtual-network addresses must never leave this machine
+    // (a relay that sends to an unreachable address also loses its socket in coturn).
+    "--denied-peer-ip=0.0.0.0-126.255.255.255", "--denied-peer-ip=128.0.0.0-255.255.255.255",
+    `--log-file=${process.env.COTURN_LOG ?? "stdout"}`, "--simple-log", ...(process.env.COTURN_LOG ? ["-V"] : []),
   ], { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   proc.stdout!.on("data", (d) => (out += d));
