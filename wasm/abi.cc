@@ -196,6 +196,12 @@ bool read_address(uint32_t family, uint32_t port, const uint8_t* ip, wasmrtc::So
 
 std::string text(const char* p, size_t n) { return p ? std::string(p, n) : std::string(); }
 
+// Both handles checked: the endpoint's, then the agent's id within it.
+wasmrtc::ice::IceAgent* agent_of(uint32_t h, uint32_t id, Endpoint*& ep) {
+  ep = endpoints().get(h);
+  return ep ? ep->agent(id) : nullptr;
+}
+
 }  // namespace
 
 WR_EXPORT(wr_ice_new) uint32_t wr_ice_new(uint32_t h, double now_us, const char* cfg, size_t len) {
@@ -207,8 +213,8 @@ WR_EXPORT(wr_ice_new) uint32_t wr_ice_new(uint32_t h, double now_us, const char*
 
 // Writes "ufrag\npwd" at out; returns the length, or -1.
 WR_EXPORT(wr_ice_local_credentials) int wr_ice_local_credentials(uint32_t h, uint32_t id, char* out, size_t cap) {
-  Endpoint* ep = endpoints().get(h);
-  wasmrtc::ice::IceAgent* a = ep ? ep->agent(id) : nullptr;
+  Endpoint* ep = nullptr;
+  wasmrtc::ice::IceAgent* a = agent_of(h, id, ep);
   if (!a || !out) return -1;
   std::string s = a->local_ufrag() + "\n" + a->local_pwd();
   if (s.size() > cap) return -1;
@@ -218,8 +224,8 @@ WR_EXPORT(wr_ice_local_credentials) int wr_ice_local_credentials(uint32_t h, uin
 
 WR_EXPORT(wr_ice_add_host)
 int wr_ice_add_host(uint32_t h, uint32_t id, uint32_t socket, uint32_t family, uint32_t port, const uint8_t* ip) {
-  Endpoint* ep = endpoints().get(h);
-  wasmrtc::ice::IceAgent* a = ep ? ep->agent(id) : nullptr;
+  Endpoint* ep = nullptr;
+  wasmrtc::ice::IceAgent* a = agent_of(h, id, ep);
   wasmrtc::SocketAddress addr;
   if (!a || socket >= 0x8000 || !read_address(family, port, ip, addr)) return -1;
   a->add_host_candidate(uint16_t(socket), addr);
@@ -231,8 +237,8 @@ int wr_ice_add_host(uint32_t h, uint32_t id, uint32_t socket, uint32_t family, u
 WR_EXPORT(wr_ice_add_server)
 int wr_ice_add_server(uint32_t h, uint32_t id, uint32_t kind, uint32_t family, uint32_t port, const uint8_t* ip,
                       const char* user, size_t user_len, const char* pass, size_t pass_len) {
-  Endpoint* ep = endpoints().get(h);
-  wasmrtc::ice::IceAgent* a = ep ? ep->agent(id) : nullptr;
+  Endpoint* ep = nullptr;
+  wasmrtc::ice::IceAgent* a = agent_of(h, id, ep);
   wasmrtc::SocketAddress addr;
   if (!a || port == 0 || !read_address(family, port, ip, addr) || user_len > 512 || pass_len > 512) return -1;
   if (kind == 0) {
@@ -246,8 +252,8 @@ int wr_ice_add_server(uint32_t h, uint32_t id, uint32_t kind, uint32_t family, u
 }
 
 WR_EXPORT(wr_ice_gather) int wr_ice_gather(uint32_t h, uint32_t id, double now_us) {
-  Endpoint* ep = endpoints().get(h);
-  wasmrtc::ice::IceAgent* a = ep ? ep->agent(id) : nullptr;
+  Endpoint* ep = nullptr;
+  wasmrtc::ice::IceAgent* a = agent_of(h, id, ep);
   if (!a) return -1;
   a->start_gathering(to_time(now_us));
   ep->collect_agent(id);
@@ -256,8 +262,8 @@ WR_EXPORT(wr_ice_gather) int wr_ice_gather(uint32_t h, uint32_t id, double now_u
 
 WR_EXPORT(wr_ice_set_remote)
 int wr_ice_set_remote(uint32_t h, uint32_t id, const char* ufrag, size_t ulen, const char* pwd, size_t plen) {
-  Endpoint* ep = endpoints().get(h);
-  wasmrtc::ice::IceAgent* a = ep ? ep->agent(id) : nullptr;
+  Endpoint* ep = nullptr;
+  wasmrtc::ice::IceAgent* a = agent_of(h, id, ep);
   if (!a || ulen > 256 || plen > 256) return -1;
   return a->set_remote_credentials(text(ufrag, ulen), text(pwd, plen)) ? 0 : -2;
 }
@@ -265,8 +271,8 @@ int wr_ice_set_remote(uint32_t h, uint32_t id, const char* ufrag, size_t ulen, c
 // 0 added, -1 bad handle, -2 malformed line, -3 refused (limit, not UDP, unresolved name).
 WR_EXPORT(wr_ice_add_remote_candidate)
 int wr_ice_add_remote_candidate(uint32_t h, uint32_t id, double now_us, const char* line, size_t len) {
-  Endpoint* ep = endpoints().get(h);
-  wasmrtc::ice::IceAgent* a = ep ? ep->agent(id) : nullptr;
+  Endpoint* ep = nullptr;
+  wasmrtc::ice::IceAgent* a = agent_of(h, id, ep);
   if (!a) return -1;
   wasmrtc::ice::Candidate c;
   if (!line || !wasmrtc::ice::parse_candidate(std::string_view(line, len), c)) return -2;
@@ -276,8 +282,8 @@ int wr_ice_add_remote_candidate(uint32_t h, uint32_t id, double now_us, const ch
 }
 
 WR_EXPORT(wr_ice_set_remote_lite) int wr_ice_set_remote_lite(uint32_t h, uint32_t id, int lite) {
-  Endpoint* ep = endpoints().get(h);
-  wasmrtc::ice::IceAgent* a = ep ? ep->agent(id) : nullptr;
+  Endpoint* ep = nullptr;
+  wasmrtc::ice::IceAgent* a = agent_of(h, id, ep);
   if (!a) return -1;
   a->set_remote_lite(lite != 0);
   return 0;
@@ -287,8 +293,8 @@ WR_EXPORT(wr_ice_set_remote_lite) int wr_ice_set_remote_lite(uint32_t h, uint32_
 WR_EXPORT(wr_ice_resolved)
 int wr_ice_resolved(uint32_t h, uint32_t id, double now_us, const char* name, size_t len, uint32_t family,
                     const uint8_t* ip) {
-  Endpoint* ep = endpoints().get(h);
-  wasmrtc::ice::IceAgent* a = ep ? ep->agent(id) : nullptr;
+  Endpoint* ep = nullptr;
+  wasmrtc::ice::IceAgent* a = agent_of(h, id, ep);
   if (!a || !name || len > 253) return -1;
   wasmrtc::SocketAddress addr;
   if (family != 0 && !read_address(family, 0, ip, addr)) return -1;
@@ -298,8 +304,8 @@ int wr_ice_resolved(uint32_t h, uint32_t id, double now_us, const char* name, si
 }
 
 WR_EXPORT(wr_ice_end_remote) int wr_ice_end_remote(uint32_t h, uint32_t id, double now_us) {
-  Endpoint* ep = endpoints().get(h);
-  wasmrtc::ice::IceAgent* a = ep ? ep->agent(id) : nullptr;
+  Endpoint* ep = nullptr;
+  wasmrtc::ice::IceAgent* a = agent_of(h, id, ep);
   if (!a) return -1;
   a->end_of_remote_candidates(to_time(now_us));
   ep->collect_agent(id);
@@ -307,8 +313,8 @@ WR_EXPORT(wr_ice_end_remote) int wr_ice_end_remote(uint32_t h, uint32_t id, doub
 }
 
 WR_EXPORT(wr_ice_send) int wr_ice_send(uint32_t h, uint32_t id, const uint8_t* data, size_t len) {
-  Endpoint* ep = endpoints().get(h);
-  wasmrtc::ice::IceAgent* a = ep ? ep->agent(id) : nullptr;
+  Endpoint* ep = nullptr;
+  wasmrtc::ice::IceAgent* a = agent_of(h, id, ep);
   if (!a || (!data && len) || len > 65535) return -1;
   bool ok = a->send(wasmrtc::ByteView(data, len));
   ep->collect_agent(id);

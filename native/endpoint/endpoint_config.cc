@@ -18,19 +18,26 @@ bool parse_uint(std::string_view v, uint64_t max, uint64_t& out) {
   return true;
 }
 
-}  // namespace
-
-bool EndpointConfig::parse(std::string_view text, EndpointConfig& out) {
-  EndpointConfig cfg;
+// Calls fn(key, value) for every non-empty "key=value" line; stops at the first
+// malformed line or the first false from fn.
+template <typename Fn>
+bool for_each_setting(std::string_view text, Fn fn) {
   while (!text.empty()) {
     size_t nl = text.find('\n');
     std::string_view line = text.substr(0, nl);
     text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
     if (line.empty()) continue;
     size_t eq = line.find('=');
-    if (eq == std::string_view::npos) return false;
-    std::string_view key = line.substr(0, eq);
-    std::string_view value = line.substr(eq + 1);
+    if (eq == std::string_view::npos || !fn(line.substr(0, eq), line.substr(eq + 1))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool EndpointConfig::parse(std::string_view text, EndpointConfig& out) {
+  EndpointConfig cfg;
+  bool ok = for_each_setting(text, [&](std::string_view key, std::string_view value) {
     uint64_t n = 0;
     if (key == "answer_stun") {
       if (!parse_uint(value, 1, n)) return false;
@@ -44,22 +51,16 @@ bool EndpointConfig::parse(std::string_view text, EndpointConfig& out) {
     } else {
       return false;
     }
-  }
+    return true;
+  });
+  if (!ok) return false;
   out = cfg;
   return true;
 }
 
 bool parse_dtls_config(std::string_view text, dtls::DtlsConfig& out) {
   dtls::DtlsConfig cfg;
-  while (!text.empty()) {
-    size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
-    if (line.empty()) continue;
-    size_t eq = line.find('=');
-    if (eq == std::string_view::npos) return false;
-    std::string_view key = line.substr(0, eq);
-    std::string_view value = line.substr(eq + 1);
+  bool ok = for_each_setting(text, [&](std::string_view key, std::string_view value) {
     uint64_t n = 0;
     if (key == "role") {
       if (value != "client" && value != "server") return false;
@@ -82,7 +83,9 @@ bool parse_dtls_config(std::string_view text, dtls::DtlsConfig& out) {
     } else {
       return false;
     }
-  }
+    return true;
+  });
+  if (!ok) return false;
   if (cfg.verify_fingerprint && cfg.remote_fingerprint.empty()) return false;
   out = std::move(cfg);
   return true;
@@ -90,15 +93,7 @@ bool parse_dtls_config(std::string_view text, dtls::DtlsConfig& out) {
 
 bool parse_ice_config(std::string_view text, ice::IceConfig& out) {
   ice::IceConfig cfg;
-  while (!text.empty()) {
-    size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
-    if (line.empty()) continue;
-    size_t eq = line.find('=');
-    if (eq == std::string_view::npos) return false;
-    std::string_view key = line.substr(0, eq);
-    std::string_view value = line.substr(eq + 1);
+  bool ok = for_each_setting(text, [&](std::string_view key, std::string_view value) {
     uint64_t n = 0;
     if (key == "controlling" || key == "relay_only" || key == "lite") {
       if (!parse_uint(value, 1, n)) return false;
@@ -118,7 +113,9 @@ bool parse_ice_config(std::string_view text, ice::IceConfig& out) {
     } else {
       return false;
     }
-  }
+    return true;
+  });
+  if (!ok) return false;
   out = std::move(cfg);
   return true;
 }
