@@ -1,0 +1,715 @@
+#include "sctp/socket/sctp_association.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "common/log.h"
+
+namespace wasmrtc::sctp {
+
+namespace {
+constexpr size_t kDataHeader = 16;       // chunk header + DATA fields
+constexpr size_t kMaxDupReports = 16;
+constexpr size_t kMaxGapBlocks = 64;
+constexpr size_t kCookieBody = 4 + 4 + 2 + 2 + 4 + 4 + 4;  // peer tag, rwnd, out, in, peer tsn, local tag, local tsn
+
+uint32_t random_u32(crypto::Provider& c) {
+  uint32_t v = 0;
+  while (v == 0) c.random(reinterpret_cast<uint8_t*>(&v), sizeof v);
+  return v;
+}
+}  // namespace
+
+struct SctpAssociation::OutChunk {
+  uint32_t tsn = 0;
+  uint16_t stream = 0;
+  uint16_t ssn = 0;
+  uint32_t ppid = 0;
+  uint8_t flags = 0;
+  std::vector<uint8_t> payload;
+  bool assigned = false;  // has a TSN
+  bool in_flight = false;
+  bool acked = false;
+  bool retransmit = false;
+  int transmissions = 0;
+  int missing = 0;
+  Timestamp sent_at = 0;
+};
+
+struct SctpAssociation::InMessage {
+  uint32_t tsn;
+  uint8_t flags;
+  uint16_t ssn;
+  uint32_t ppid;
+  std::vector<uint8_t> payload;
+};
+
+struct SctpAssociation::StreamRx {
+  uint16_t next_ssn = 0;
+  std::map<uint32_t, InMessage> fragments;  // keyed by TSN offset from the peer's initial TSN
+};
+
+SctpAssociation::SctpAssociation(crypto::Provider& crypto, SctpConfig config)
+    : crypto_(crypto), config_(config) {
+  crypto_.random(cookie_secret_, sizeof cookie_secret_);
+  if (config_.mtu < 256) config_.mtu = 256;
+  rto_ = config_.rto_initial;
+  cwnd_ = uint32_t(10 * config_.mtu);  // DESIGN: initial cwnd 10 MTU
+  ssthresh_ = config_.receive_window;
+}
+
+SctpAssociation::~SctpAssociation() = default;
+
+// ------------------------------------------------------------------ packets out
+
+void SctpAssociation::send_control(uint8_t type, uint8_t flags, ByteView value, uint32_t tag) {
+  SctpPacketBuilder b({config_.local_port, config_.remote_port, tag}, config_.mtu);
+  if (!b.add(type, flags, value)) return;
+  out_.push_back(b.finish(crypto_));
+  ++stats_.packets_out;
+}
+
+bool SctpAssociation::poll_transmit(std::vector<uint8_t>& out) {
+  if (out_.empty()) return false;
+  out = std::move(out_.front());
+  out_.pop_front();
+  return true;
+}
+
+bool SctpAssociation::poll_event(SctpEvent& out) {
+  if (events_.empty()) return false;
+  out = std::move(events_.front());
+  events_.pop_front();
+  return true;
+}
+
+Timestamp SctpAssociation::next_deadline() const {
+  Timestamp t = std::min(t1_at_, t3_at_);
+  return std::min(t, sack_due_);
+}
+
+// ------------------------------------------------------------------ handshake
+
+void SctpAssociation::connect(Timestamp now) {
+  if (state_ != State::kClosed) return;
+  local_tag_ = random_u32(crypto_);
+  next_tsn_ = random_u32(crypto_);
+  local_initial_tsn_ = next_tsn_;
+  last_cum_ack_ = next_tsn_ - 1;
+  state_ = State::kCookieWait;
+  t1_rto_ = config_.rto_initial;
+  t1_count_ = 0;
+  send_init(now);
+}
+
+void SctpAssociation::send_init(Timestamp now) {
+  InitChunk init;
+  init.initiate_tag = local_tag_;
+  init.a_rwnd = config_.receive_window;
+  init.outbound_streams = config_.streams;
+  init.inbound_streams = config_.streams;
+  init.initial_tsn = next_tsn_;
+  init.forward_tsn_supported = true;
+  init.supported_extensions = {chunk_type::kForwardTsn, chunk_type::kReConfig};
+  std::vector<uint8_t> v;
+  init.serialize(v);
+  send_control(chunk_type::kInit, 0, ByteView(v), 0);  // §8.5.1: INIT carries tag 0
+  t1_at_ = now + t1_rto_;
+}
+
+std::vector<uint8_t> SctpAssociation::make_cookie(const InitChunk& p, uint32_t local_tag, uint32_t local_tsn) {
+  std::vector<uint8_t> c;
+  ByteWriter w(c);
+  w.u32(p.initiate_tag);
+  w.u32(p.a_rwnd);
+  w.u16(p.outbound_streams);
+  w.u16(p.inbound_streams);
+  w.u32(p.initial_tsn);
+  w.u32(local_tag);
+  w.u32(local_tsn);
+  uint8_t mac[32];
+  crypto_.hmac(crypto::Hash::kSha256, ByteView(cookie_secret_, 32), ByteView(c), mac);
+  w.bytes(mac, 32);  // §5.1.3: the cookie is signed so the server keeps no state
+  return c;
+}
+
+bool SctpAssociation::open_cookie(ByteView cookie, InitChunk& p, uint32_t& local_tag, uint32_t& local_tsn) {
+  if (cookie.size != kCookieBody + 32) return false;
+  uint8_t mac[32];
+  crypto_.hmac(crypto::Hash::kSha256, ByteView(cookie_secret_, 32), cookie.sub(0, kCookieBody), mac);
+  uint8_t diff = 0;
+  for (int i = 0; i < 32; ++i) diff |= uint8_t(mac[i] ^ cookie[kCookieBody + size_t(i)]);
+  if (diff) return false;
+  ByteReader r(cookie.sub(0, kCookieBody));
+  r.u32(p.initiate_tag);
+  r.u32(p.a_rwnd);
+  r.u16(p.outbound_streams);
+  r.u16(p.inbound_streams);
+  r.u32(p.initial_tsn);
+  r.u32(local_tag);
+  r.u32(local_tsn);
+  return true;
+}
+
+void SctpAssociation::handle_init(Timestamp now, const InitChunk& init) {
+  (void)now;
+  // §5.2.1: in COOKIE-WAIT/ECHOED answer with our existing tag (simultaneous open); otherwise a fresh one.
+  uint32_t tag = local_tag_, tsn = next_tsn_;
+  if (state_ == State::kClosed) {
+    tag = random_u32(crypto_);
+    tsn = random_u32(crypto_);
+  } else if (state_ == State::kEstablished) {
+    tag = local_tag_;  // a restart is not supported: answer with our tag, the cookie will not match theirs
+  }
+  InitChunk ack;
+  ack.initiate_tag = tag;
+  ack.a_rwnd = config_.receive_window;
+  ack.outbound_streams = config_.streams;
+  ack.inbound_streams = config_.streams;
+  ack.initial_tsn = tsn;
+  ack.forward_tsn_supported = true;
+  ack.supported_extensions = {chunk_type::kForwardTsn, chunk_type::kReConfig};
+  ack.state_cookie = make_cookie(init, tag, tsn);
+  std::vector<uint8_t> v;
+  ack.serialize(v);
+  send_control(chunk_type::kInitAck, 0, ByteView(v), init.initiate_tag);
+}
+
+void SctpAssociation::handle_init_ack(Timestamp now, const InitChunk& ack) {
+  if (state_ != State::kCookieWait || ack.state_cookie.empty()) return;
+  peer_tag_ = ack.initiate_tag;
+  peer_initial_tsn_ = ack.initial_tsn;
+  cum_tsn_in_ = ack.initial_tsn - 1;
+  peer_rwnd_ = ack.a_rwnd;
+  cookie_echo_ = ack.state_cookie;
+  send_control(chunk_type::kCookieEcho, 0, ByteView(cookie_echo_), peer_tag_);
+  state_ = State::kCookieEchoed;
+  t1_rto_ = config_.rto_initial;
+  t1_count_ = 0;
+  t1_at_ = now + t1_rto_;
+}
+
+void SctpAssociation::handle_cookie_echo(Timestamp now, ByteView cookie) {
+  InitChunk peer;
+  uint32_t tag = 0, tsn = 0;
+  if (!open_cookie(cookie, peer, tag, tsn)) {
+    ++stats_.bad_packets;
+    return;
+  }
+  if (state_ == State::kEstablished) {
+    // A retransmitted COOKIE-ECHO: our COOKIE-ACK was lost.
+    if (tag == local_tag_) send_control(chunk_type::kCookieAck, 0, ByteView(), peer_tag_);
+    return;
+  }
+  if (state_ == State::kClosed) {
+    local_tag_ = tag;
+    next_tsn_ = tsn;
+    local_initial_tsn_ = tsn;
+    last_cum_ack_ = tsn - 1;
+  } else if (tag != local_tag_) {
+    return;  // not a cookie for this association
+  }
+  peer_tag_ = peer.initiate_tag;
+  peer_initial_tsn_ = peer.initial_tsn;
+  cum_tsn_in_ = peer.initial_tsn - 1;
+  peer_rwnd_ = peer.a_rwnd;
+  send_control(chunk_type::kCookieAck, 0, ByteView(), peer_tag_);
+  established(now);
+}
+
+void SctpAssociation::established(Timestamp now) {
+  if (state_ == State::kEstablished) return;
+  state_ = State::kEstablished;
+  t1_at_ = kNever;
+  events_.push_back({SctpEvent::Type::kConnected, {}, {}});
+  transmit_data(now);
+}
+
+// ------------------------------------------------------------------ input
+
+void SctpAssociation::handle_packet(Timestamp now, ByteView bytes) {
+  SctpPacket p;
+  if (!SctpPacket::parse(bytes, crypto_, true, p)) {
+    ++stats_.bad_packets;
+    return;
+  }
+  ++stats_.packets_in;
+  const auto& chunks = p.chunks();
+  const uint32_t vtag = p.header().verification_tag;
+  // §8.5: INIT alone with tag 0; otherwise the tag must be ours (ABORT / SHUTDOWN-COMPLETE with T may carry theirs).
+  if (chunks[0].type == chunk_type::kInit) {
+    if (vtag != 0 || chunks.size() != 1) {
+      ++stats_.bad_packets;
+      return;
+    }
+  } else if (chunks[0].type == chunk_type::kCookieEcho) {
+    // Checked against the cookie's tag below.
+  } else if (vtag != local_tag_ && !((chunks[0].type == chunk_type::kAbort || chunks[0].type == chunk_type::kShutdownComplete) &&
+                                     (chunks[0].flags & 1) && vtag == peer_tag_)) {
+    ++stats_.bad_packets;
+    return;
+  }
+  bool got_data = false;
+  for (const ChunkView& c : chunks) {
+    switch (c.type) {
+      case chunk_type::kInit: {
+        InitChunk init;
+        if (InitChunk::parse(c, init)) handle_init(now, init);
+        break;
+      }
+      case chunk_type::kInitAck: {
+        InitChunk ack;
+        if (InitChunk::parse(c, ack)) handle_init_ack(now, ack);
+        break;
+      }
+      case chunk_type::kCookieEcho:
+        handle_cookie_echo(now, c.value);
+        break;
+      case chunk_type::kCookieAck:
+        if (state_ == State::kCookieEchoed) established(now);
+        break;
+      case chunk_type::kData: {
+        DataChunk d;
+        if (state_ != State::kEstablished && state_ != State::kShutdownPending && state_ != State::kShutdownSent) break;
+        if (!DataChunk::parse(c, d)) {
+          abort("malformed DATA chunk");
+          return;
+        }
+        handle_data(now, d);
+        got_data = true;
+        break;
+      }
+      case chunk_type::kSack: {
+        SackChunk s;
+        if (SackChunk::parse(c, s)) handle_sack(now, s);
+        break;
+      }
+      case chunk_type::kHeartbeat: {
+        std::vector<uint8_t> v(c.value.begin(), c.value.end());  // §8.3: echo the info back
+        send_control(chunk_type::kHeartbeatAck, 0, ByteView(v), peer_tag_);
+        break;
+      }
+      case chunk_type::kHeartbeatAck:
+        break;
+      case chunk_type::kAbort: {
+        state_ = State::kClosed;
+        t1_at_ = t3_at_ = sack_due_ = kNever;
+        events_.push_back({SctpEvent::Type::kAborted, {}, "aborted by the peer"});
+        return;
+      }
+      case chunk_type::kShutdown: {
+        uint32_t cum;
+        if (!parse_shutdown(c, cum)) break;
+        if (state_ == State::kEstablished || state_ == State::kShutdownPending) state_ = State::kShutdownReceived;
+        if (state_ == State::kShutdownReceived && outstanding_.empty() && send_queue_.empty()) {
+          send_control(chunk_type::kShutdownAck, 0, ByteView(), peer_tag_);
+          state_ = State::kShutdownAckSent;
+        }
+        break;
+      }
+      case chunk_type::kShutdownAck:
+        send_control(chunk_type::kShutdownComplete, 0, ByteView(), peer_tag_);
+        state_ = State::kClosed;
+        t3_at_ = sack_due_ = kNever;
+        events_.push_back({SctpEvent::Type::kClosed, {}, "shut down"});
+        return;
+      case chunk_type::kShutdownComplete:
+        if (state_ == State::kShutdownAckSent) {
+          state_ = State::kClosed;
+          t3_at_ = sack_due_ = kNever;
+          events_.push_back({SctpEvent::Type::kClosed, {}, "shut down by the peer"});
+        }
+        return;
+      default: {
+        // §3.2: the two high bits of an unknown type say what to do.
+        UnknownAction a = unknown_chunk_action(c.type);
+        if (a == UnknownAction::kStopDiscard || a == UnknownAction::kStopDiscardReport) return;
+        break;
+      }
+    }
+  }
+  if (got_data) {
+    ++packets_since_sack_;
+    // Delayed SACK: at most every second packet or 200 ms; at once on gaps or duplicates.
+    if (sack_now_ || packets_since_sack_ >= 2) {
+      send_sack(now);
+    } else if (sack_due_ == kNever) {
+      sack_due_ = now + config_.delayed_ack;
+    }
+  }
+  transmit_data(now);
+}
+
+void SctpAssociation::handle_data(Timestamp now, const DataChunk& d) {
+  (void)now;
+  if (tsn_le(d.tsn, cum_tsn_in_) || above_cum_.count(d.tsn - peer_initial_tsn_)) {
+    ++stats_.duplicates_in;
+    if (dup_tsns_.size() < kMaxDupReports) dup_tsns_.push_back(d.tsn);
+    sack_now_ = true;
+    return;
+  }
+  // Beyond what our window allows: drop; the sender retransmits when we have room.
+  uint32_t window = advertised_window();
+  if (uint32_t(d.tsn - cum_tsn_in_) > 65536 || (window == 0 && d.tsn != cum_tsn_in_ + 1)) return;
+  auto& rx = rx_[d.stream];
+  if (!rx) rx = std::make_unique<StreamRx>();
+  uint32_t off = d.tsn - peer_initial_tsn_;
+  rx->fragments.emplace(off, InMessage{d.tsn, d.flags, d.ssn, d.ppid, d.payload.to_vector()});
+  unread_bytes_ += d.payload.size;
+  above_cum_.insert(off);
+  bool gap = d.tsn != cum_tsn_in_ + 1;
+  while (!above_cum_.empty() && *above_cum_.begin() == uint32_t(cum_tsn_in_ + 1 - peer_initial_tsn_)) {
+    above_cum_.erase(above_cum_.begin());
+    ++cum_tsn_in_;
+  }
+  if (gap || !above_cum_.empty()) sack_now_ = true;  // §6.7: report gaps at once
+  deliver_ready(d.stream);
+}
+
+void SctpAssociation::deliver_ready(uint16_t stream) {
+  auto& rx = *rx_[stream];
+  // Complete messages: a B fragment followed by consecutive TSNs up to an E fragment.
+  for (bool progress = true; progress;) {
+    progress = false;
+    for (auto it = rx.fragments.begin(); it != rx.fragments.end(); ++it) {
+      if (!(it->second.flags & DataChunk::kBeginning)) continue;
+      bool unordered = it->second.flags & DataChunk::kUnordered;
+      if (!unordered && it->second.ssn != rx.next_ssn) continue;
+      auto end = it;
+      size_t total = 0;
+      bool complete = false;
+      for (uint32_t k = it->first;; ++k) {
+        auto f = rx.fragments.find(k);
+        if (f == rx.fragments.end()) break;
+        total += f->second.payload.size();
+        if (f->second.flags & DataChunk::kEnd) {
+          end = f;
+          complete = true;
+          break;
+        }
+      }
+      if (!complete) continue;
+      SctpMessage m;
+      m.stream = stream;
+      m.ppid = it->second.ppid;
+      m.data.reserve(total);
+      auto stop = std::next(end);
+      for (auto f = it; f != stop; ++f) m.data.insert(m.data.end(), f->second.payload.begin(), f->second.payload.end());
+      rx.fragments.erase(it, stop);
+      unread_bytes_ -= std::min(unread_bytes_, total);
+      if (!unordered) ++rx.next_ssn;
+      events_.push_back({SctpEvent::Type::kMessage, std::move(m), {}});
+      progress = true;
+      break;
+    }
+  }
+}
+
+uint32_t SctpAssociation::advertised_window() const {
+  return unread_bytes_ >= config_.receive_window ? 0 : uint32_t(config_.receive_window - unread_bytes_);
+}
+
+void SctpAssociation::send_sack(Timestamp now) {
+  (void)now;
+  SackChunk s;
+  s.cumulative_tsn = cum_tsn_in_;
+  s.a_rwnd = advertised_window();
+  uint32_t base = cum_tsn_in_ - peer_initial_tsn_;
+  for (auto it = above_cum_.begin(); it != above_cum_.end() && s.gaps.size() < kMaxGapBlocks;) {
+    uint32_t start = *it, end = start;
+    ++it;
+    while (it != above_cum_.end() && *it == end + 1) {
+      end = *it;
+      ++it;
+    }
+    uint32_t gs = start - base, ge = end - base;
+    if (gs > 0xFFFF || ge > 0xFFFF) break;
+    s.gaps.push_back({uint16_t(gs), uint16_t(ge)});
+  }
+  s.duplicates = std::move(dup_tsns_);
+  dup_tsns_.clear();
+  std::vector<uint8_t> v;
+  s.serialize(v);
+  send_control(chunk_type::kSack, 0, ByteView(v), peer_tag_);
+  ++stats_.sacks_out;
+  sack_now_ = false;
+  packets_since_sack_ = 0;
+  sack_due_ = kNever;
+}
+
+void SctpAssociation::update_rtt(Duration r) {
+  // RFC 9260 §6.3.1 with alpha 1/8, beta 1/4.
+  if (!rtt_measured_) {
+    srtt_ = r;
+    rttvar_ = r / 2;
+    rtt_measured_ = true;
+  } else {
+    rttvar_ = (3 * rttvar_ + std::abs(srtt_ - r)) / 4;
+    srtt_ = (7 * srtt_ + r) / 8;
+  }
+  rto_ = std::clamp(srtt_ + 4 * rttvar_, config_.rto_min, config_.rto_max);
+}
+
+void SctpAssociation::handle_sack(Timestamp now, const SackChunk& s) {
+  if (state_ != State::kEstablished && state_ != State::kShutdownPending && state_ != State::kShutdownSent &&
+      state_ != State::kShutdownReceived) {
+    return;
+  }
+  if (tsn_lt(s.cumulative_tsn, last_cum_ack_)) return;  // stale (reordered) SACK
+  const uint32_t base = next_tsn_;  // any TSN below this was assigned
+  size_t bytes_acked = 0;
+  bool cum_advanced = tsn_lt(last_cum_ack_, s.cumulative_tsn);
+  auto ack_chunk = [&](OutChunk& c) {
+    if (c.acked) return;
+    c.acked = true;
+    if (c.in_flight) {
+      flight_size_ -= std::min(flight_size_, c.payload.size());
+      c.in_flight = false;
+    }
+    bytes_acked += c.payload.size();
+    if (c.transmissions == 1 && !c.retransmit) update_rtt(now - c.sent_at);  // Karn
+  };
+  // Cumulative acknowledgement.
+  for (auto it = outstanding_.begin(); it != outstanding_.end();) {
+    if (tsn_le(it->second->tsn, s.cumulative_tsn)) {
+      ack_chunk(*it->second);
+      it = outstanding_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  last_cum_ack_ = s.cumulative_tsn;
+  // Gap acknowledgements; the highest TSN newly reported drives the miss counters (§7.2.4).
+  uint32_t highest_gap_acked = s.cumulative_tsn;
+  for (const auto& g : s.gaps) {
+    for (uint32_t off = g.start; off <= g.end; ++off) {
+      uint32_t tsn = s.cumulative_tsn + off;
+      if (!tsn_lt(tsn, base)) break;
+      auto it = outstanding_.find(tsn - local_initial_tsn_);
+      if (it == outstanding_.end()) continue;
+      if (!it->second->acked && tsn_lt(highest_gap_acked, tsn)) highest_gap_acked = tsn;
+      ack_chunk(*it->second);
+    }
+  }
+  // Congestion control (§7.2.1 / §7.2.2).
+  if (bytes_acked > 0 && cum_advanced && !fast_recovery_) {
+    if (cwnd_ <= ssthresh_) {
+      cwnd_ += uint32_t(std::min(bytes_acked, config_.mtu));
+    } else {
+      partial_bytes_acked_ += uint32_t(bytes_acked);
+      if (partial_bytes_acked_ >= cwnd_) {
+        partial_bytes_acked_ -= cwnd_;
+        cwnd_ += uint32_t(config_.mtu);
+      }
+    }
+  }
+  if (fast_recovery_ && !tsn_lt(s.cumulative_tsn, fast_recovery_exit_)) fast_recovery_ = false;
+  // Fast retransmit on the third miss report.
+  bool do_fast = false;
+  for (auto& [k, c] : outstanding_) {
+    (void)k;
+    if (c->acked || !tsn_lt(c->tsn, highest_gap_acked) || c->retransmit) continue;
+    if (++c->missing == 3) {
+      c->retransmit = true;
+      c->missing = 0;
+      if (c->in_flight) {
+        flight_size_ -= std::min(flight_size_, c->payload.size());
+        c->in_flight = false;
+      }
+      do_fast = true;
+      ++stats_.fast_retransmissions;
+    }
+  }
+  if (do_fast && !fast_recovery_) {
+    ssthresh_ = std::max<uint32_t>(cwnd_ / 2, uint32_t(4 * config_.mtu));
+    cwnd_ = ssthresh_;
+    partial_bytes_acked_ = 0;
+    fast_recovery_ = true;
+    fast_recovery_exit_ = next_tsn_ - 1;
+  }
+  peer_rwnd_ = s.a_rwnd > flight_size_ ? uint32_t(s.a_rwnd - flight_size_) : 0;
+  // T3: restart when the cumulative ack moved and data is still outstanding; stop when nothing is.
+  bool any_in_flight = false;
+  for (auto& [k, c] : outstanding_) {
+    (void)k;
+    any_in_flight |= !c->acked;
+  }
+  if (!any_in_flight) {
+    t3_at_ = kNever;
+  } else if (cum_advanced) {
+    t3_at_ = now + rto_;
+  }
+  if (state_ == State::kShutdownPending && outstanding_.empty() && send_queue_.empty()) shutdown(now);
+  if (state_ == State::kShutdownReceived && outstanding_.empty() && send_queue_.empty()) {
+    send_control(chunk_type::kShutdownAck, 0, ByteView(), peer_tag_);
+    state_ = State::kShutdownAckSent;
+  }
+}
+
+// ------------------------------------------------------------------ sending
+
+SendResult SctpAssociation::send(Timestamp now, uint16_t stream, uint32_t ppid, ByteView data, bool ordered) {
+  if (state_ != State::kEstablished) return SendResult::kNotConnected;
+  if (data.empty() || data.size > config_.max_message_size) return SendResult::kTooLarge;
+  size_t queued = buffered_;
+  for (auto& [k, c] : outstanding_) {
+    (void)k;
+    queued += c->payload.size();
+  }
+  // A message up to the max message size is always accepted when the buffer is empty (DESIGN).
+  if (queued > 0 && queued + data.size > config_.max_send_buffer) return SendResult::kBufferFull;
+  const size_t max_payload = config_.mtu - kCommonHeaderSize - kDataHeader;
+  uint16_t ssn = 0;
+  if (ordered) ssn = next_ssn_[stream]++;
+  for (size_t off = 0; off < data.size; off += max_payload) {
+    auto c = std::make_unique<OutChunk>();
+    size_t n = std::min(max_payload, data.size - off);
+    c->stream = stream;
+    c->ssn = ssn;
+    c->ppid = ppid;
+    c->flags = uint8_t((off == 0 ? DataChunk::kBeginning : 0) | (off + n == data.size ? DataChunk::kEnd : 0) |
+                       (ordered ? 0 : DataChunk::kUnordered));
+    c->payload.assign(data.data + off, data.data + off + n);
+    buffered_ += n;
+    send_queue_.push_back(std::move(c));
+  }
+  transmit_data(now);
+  return SendResult::kOk;
+}
+
+void SctpAssociation::transmit_data(Timestamp now) {
+  if (state_ != State::kEstablished && state_ != State::kShutdownPending && state_ != State::kShutdownReceived) {
+    if (sack_now_) send_sack(now);
+    return;
+  }
+  for (int packets = 0; packets < 64; ++packets) {
+    SctpPacketBuilder b({config_.local_port, config_.remote_port, peer_tag_}, config_.mtu);
+    bool any = false;
+    if (sack_now_) send_sack(now);  // an immediate SACK goes before new data
+    // Retransmissions first, in TSN order.
+    for (auto& [k, c] : outstanding_) {
+      (void)k;
+      if (!c->retransmit || c->acked) continue;
+      if (flight_size_ > 0 && flight_size_ + c->payload.size() > cwnd_) break;
+      DataChunk d;
+      d.flags = c->flags;
+      d.tsn = c->tsn;
+      d.stream = c->stream;
+      d.ssn = c->ssn;
+      d.ppid = c->ppid;
+      d.payload = ByteView(c->payload);
+      std::vector<uint8_t> v;
+      d.serialize(v);
+      if (!b.add(chunk_type::kData, d.flags, ByteView(v))) break;
+      c->retransmit = false;
+      c->in_flight = true;
+      ++c->transmissions;
+      c->sent_at = now;
+      flight_size_ += c->payload.size();
+      ++stats_.retransmissions;
+      any = true;
+    }
+    // New data within cwnd and the peer's window (one chunk may probe a zero window when nothing is in flight).
+    while (!send_queue_.empty()) {
+      OutChunk& c = *send_queue_.front();
+      bool window_ok = flight_size_ == 0 || (flight_size_ + c.payload.size() <= cwnd_ && c.payload.size() <= peer_rwnd_);
+      if (!window_ok) break;
+      c.tsn = next_tsn_;
+      DataChunk d;
+      d.flags = c.flags;
+      d.tsn = c.tsn;
+      d.stream = c.stream;
+      d.ssn = c.ssn;
+      d.ppid = c.ppid;
+      d.payload = ByteView(c.payload);
+      std::vector<uint8_t> v;
+      d.serialize(v);
+      if (!b.add(chunk_type::kData, d.flags, ByteView(v))) break;
+      ++next_tsn_;
+      c.assigned = true;
+      c.in_flight = true;
+      c.transmissions = 1;
+      c.sent_at = now;
+      flight_size_ += c.payload.size();
+      peer_rwnd_ -= std::min<uint32_t>(peer_rwnd_, uint32_t(c.payload.size()));
+      buffered_ -= c.payload.size();  // bufferedAmount falls when bytes go into packets
+      ++stats_.data_chunks_out;
+      outstanding_.emplace(c.tsn - local_initial_tsn_, std::move(send_queue_.front()));
+      send_queue_.pop_front();
+      any = true;
+    }
+    if (!any) break;
+    out_.push_back(b.finish(crypto_));
+    ++stats_.packets_out;
+    if (t3_at_ == kNever) t3_at_ = now + rto_;
+  }
+}
+
+void SctpAssociation::on_t3_expiry(Timestamp now) {
+  ++stats_.t3_expiries;
+  // §6.3.3: back off, collapse the window, retransmit everything outstanding.
+  rto_ = std::min(rto_ * 2, config_.rto_max);
+  ssthresh_ = std::max<uint32_t>(cwnd_ / 2, uint32_t(4 * config_.mtu));
+  cwnd_ = uint32_t(4 * config_.mtu);  // DESIGN: minimum 4 MTU after loss
+  partial_bytes_acked_ = 0;
+  fast_recovery_ = false;
+  for (auto& [k, c] : outstanding_) {
+    (void)k;
+    if (c->acked) continue;
+    c->retransmit = true;
+    if (c->in_flight) {
+      flight_size_ -= std::min(flight_size_, c->payload.size());
+      c->in_flight = false;
+    }
+  }
+  t3_at_ = kNever;
+  transmit_data(now);
+  if (t3_at_ == kNever && !outstanding_.empty()) t3_at_ = now + rto_;
+}
+
+void SctpAssociation::handle_timeout(Timestamp now) {
+  if (now >= t1_at_) {
+    if (++t1_count_ > config_.max_init_retransmits) {
+      t1_at_ = kNever;
+      state_ = State::kClosed;
+      events_.push_back({SctpEvent::Type::kAborted, {}, "association setup timed out"});
+      return;
+    }
+    t1_rto_ = std::min(t1_rto_ * 2, config_.rto_max);
+    if (state_ == State::kCookieWait) {
+      send_init(now);
+    } else if (state_ == State::kCookieEchoed) {
+      send_control(chunk_type::kCookieEcho, 0, ByteView(cookie_echo_), peer_tag_);
+      t1_at_ = now + t1_rto_;
+    } else {
+      t1_at_ = kNever;
+    }
+  }
+  if (now >= sack_due_) send_sack(now);
+  if (now >= t3_at_) on_t3_expiry(now);
+}
+
+void SctpAssociation::shutdown(Timestamp now) {
+  (void)now;
+  if (state_ != State::kEstablished && state_ != State::kShutdownPending) return;
+  if (!outstanding_.empty() || !send_queue_.empty()) {
+    state_ = State::kShutdownPending;  // §9.2: after everything queued has been acknowledged
+    return;
+  }
+  uint8_t cum[4];
+  store_be32(cum, cum_tsn_in_);
+  send_control(chunk_type::kShutdown, 0, ByteView(cum, 4), peer_tag_);
+  state_ = State::kShutdownSent;
+}
+
+void SctpAssociation::abort(const std::string& reason) {
+  if (state_ == State::kClosed) return;
+  std::vector<uint8_t> causes;
+  ErrorCauses::append(causes, cause::kUserInitiatedAbort, ByteView(std::string_view(reason)));
+  send_control(chunk_type::kAbort, 0, ByteView(causes), peer_tag_);
+  state_ = State::kClosed;
+  t1_at_ = t3_at_ = sack_due_ = kNever;
+  events_.push_back({SctpEvent::Type::kAborted, {}, reason});
+}
+
+}  // namespace wasmrtc::sctp

@@ -1,0 +1,158 @@
+// An SCTP association over DTLS (RFC 8261), sans-IO, as data channels use it:
+// the four-way handshake with an HMAC-signed cookie and simultaneous open
+// (RFC 9260 §5), reliable ordered and unordered messages with fragmentation,
+// SACKs (delayed, immediate on gaps), T3-rtx with RTO from RTT (§6.3), fast
+// retransmit, congestion control (slow start / avoidance), receiver window,
+// graceful shutdown and abort.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/time.h"
+#include "crypto/provider.h"
+#include "sctp/packet/chunks.h"
+
+namespace wasmrtc::sctp {
+
+struct SctpConfig {
+  uint16_t local_port = 5000;
+  uint16_t remote_port = 5000;
+  size_t mtu = 1200;                      // whole SCTP packets at most this big
+  uint32_t receive_window = 1024 * 1024;  // advertised a_rwnd when nothing is unread
+  uint16_t streams = 65535;
+  Duration rto_initial = seconds(1);
+  Duration rto_min = ms(200);
+  Duration rto_max = seconds(60);
+  Duration delayed_ack = ms(200);
+  int max_init_retransmits = 8;
+  size_t max_send_buffer = 16 * 1024 * 1024;  // bytes queued and unacknowledged
+  size_t max_message_size = 256 * 1024;
+};
+
+struct SctpMessage {
+  uint16_t stream = 0;
+  uint32_t ppid = 0;
+  std::vector<uint8_t> data;
+};
+
+struct SctpEvent {
+  enum class Type : uint8_t { kConnected, kMessage, kBufferedAmountLow, kClosed, kAborted };
+  Type type;
+  SctpMessage message;
+  std::string reason;
+};
+
+enum class SendResult : uint8_t { kOk, kTooLarge, kBufferFull, kNotConnected };
+
+class SctpAssociation {
+ public:
+  enum class State : uint8_t { kClosed, kCookieWait, kCookieEchoed, kEstablished, kShutdownPending,
+                               kShutdownSent, kShutdownReceived, kShutdownAckSent };
+
+  SctpAssociation(crypto::Provider& crypto, SctpConfig config);
+  ~SctpAssociation();
+
+  // Sends INIT. WebRTC has both ends do this at once (RFC 8841 §6); that works.
+  void connect(Timestamp now);
+  void handle_packet(Timestamp now, ByteView packet);
+  void handle_timeout(Timestamp now);
+  SendResult send(Timestamp now, uint16_t stream, uint32_t ppid, ByteView data, bool ordered = true);
+  void shutdown(Timestamp now);
+  void abort(const std::string& reason);
+
+  bool poll_transmit(std::vector<uint8_t>& out);
+  bool poll_event(SctpEvent& out);
+  Timestamp next_deadline() const;
+
+  State state() const { return state_; }
+  size_t buffered_amount() const { return buffered_; }
+  uint32_t cwnd() const { return cwnd_; }
+  Duration srtt() const { return srtt_; }
+
+  struct Stats {
+    uint64_t packets_in = 0, packets_out = 0, bad_packets = 0, data_chunks_out = 0, retransmissions = 0,
+             fast_retransmissions = 0, t3_expiries = 0, duplicates_in = 0, sacks_out = 0;
+  };
+  const Stats& stats() const { return stats_; }
+
+ private:
+  struct OutChunk;
+  struct InMessage;
+  struct StreamRx;
+
+  void send_init(Timestamp now);
+  void handle_init(Timestamp now, const InitChunk& init);
+  void handle_init_ack(Timestamp now, const InitChunk& ack);
+  void handle_cookie_echo(Timestamp now, ByteView cookie);
+  void established(Timestamp now);
+  void handle_data(Timestamp now, const DataChunk& d);
+  void handle_sack(Timestamp now, const SackChunk& s);
+  void deliver_ready(uint16_t stream);
+  void send_sack(Timestamp now);
+  void send_control(uint8_t type, uint8_t flags, ByteView value, uint32_t tag);
+  void transmit_data(Timestamp now);
+  void on_t3_expiry(Timestamp now);
+  void update_rtt(Duration r);
+  uint32_t advertised_window() const;
+  std::vector<uint8_t> make_cookie(const InitChunk& peer_init, uint32_t local_tag, uint32_t local_tsn);
+  bool open_cookie(ByteView cookie, InitChunk& peer, uint32_t& local_tag, uint32_t& local_tsn);
+
+  crypto::Provider& crypto_;
+  SctpConfig config_;
+  State state_ = State::kClosed;
+  uint8_t cookie_secret_[32] = {};
+
+  uint32_t local_tag_ = 0, peer_tag_ = 0;
+  uint32_t next_tsn_ = 0;            // next TSN to assign
+  uint32_t local_initial_tsn_ = 0;   // outstanding_ is keyed by TSN - this (wrap-safe order)
+  uint32_t peer_initial_tsn_ = 0;
+  uint32_t cum_tsn_in_ = 0;          // cumulative TSN received
+  std::set<uint32_t> above_cum_;     // received TSNs beyond the cumulative one (bounded by the window)
+  std::vector<uint32_t> dup_tsns_;
+  bool sack_now_ = false;
+  int packets_since_sack_ = 0;
+  Timestamp sack_due_ = kNever;
+
+  // handshake
+  std::vector<uint8_t> init_packet_;
+  std::vector<uint8_t> cookie_echo_;
+  Timestamp t1_at_ = kNever;
+  Duration t1_rto_ = 0;
+  int t1_count_ = 0;
+
+  // sending
+  std::deque<std::unique_ptr<OutChunk>> send_queue_;   // not yet given a TSN
+  std::map<uint32_t, std::unique_ptr<OutChunk>> outstanding_;  // key: TSN - local_initial_tsn_
+  std::map<uint16_t, uint16_t> next_ssn_;
+  uint32_t peer_rwnd_ = 0;
+  uint32_t cwnd_ = 0, ssthresh_ = 0, partial_bytes_acked_ = 0;
+  size_t flight_size_ = 0;
+  size_t buffered_ = 0;
+  Timestamp t3_at_ = kNever;
+  Duration rto_ = 0, srtt_ = 0, rttvar_ = 0;
+  bool rtt_measured_ = false;
+  uint32_t last_cum_ack_ = 0;
+  bool fast_recovery_ = false;
+  uint32_t fast_recovery_exit_ = 0;
+
+  // receiving
+  std::map<uint16_t, std::unique_ptr<StreamRx>> rx_;
+  size_t unread_bytes_ = 0;
+
+  std::deque<std::vector<uint8_t>> out_;
+  std::deque<SctpEvent> events_;
+  Stats stats_;
+};
+
+// Serial number arithmetic (RFC 1982) for 32-bit TSNs.
+inline bool tsn_lt(uint32_t a, uint32_t b) { return int32_t(a - b) < 0; }
+inline bool tsn_le(uint32_t a, uint32_t b) { return int32_t(a - b) <= 0; }
+
+}  // namespace wasmrtc::sctp
