@@ -350,7 +350,10 @@ void SctpAssociation::handle_data(Timestamp now, const DataChunk& d) {
   }
   // Beyond what our window allows: drop; the sender retransmits when we have room.
   uint32_t window = advertised_window();
-  if (uint32_t(d.tsn - cum_tsn_in_) > 65536 || (window == 0 && d.tsn != cum_tsn_in_ + 1)) return;
+  if (uint32_t(d.tsn - cum_tsn_in_) > 65536 || (window == 0 && d.tsn != cum_tsn_in_ + 1)) {
+    ++stats_.data_dropped;
+    return;
+  }
   auto& rx = rx_[d.stream];
   if (!rx) rx = std::make_unique<StreamRx>();
   uint32_t off = d.tsn - peer_initial_tsn_;

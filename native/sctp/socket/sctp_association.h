@@ -78,7 +78,7 @@ class SctpAssociation {
 
   struct Stats {
     uint64_t packets_in = 0, packets_out = 0, bad_packets = 0, data_chunks_out = 0, retransmissions = 0,
-             fast_retransmissions = 0, t3_expiries = 0, duplicates_in = 0, sacks_out = 0;
+             fast_retransmissions = 0, t3_expiries = 0, duplicates_in = 0, sacks_out = 0, data_dropped = 0;
   };
   const Stats& stats() const { return stats_; }
 
