@@ -294,7 +294,18 @@ void SctpAssociation::handle_packet(Timestamp now, ByteView bytes) {
       case chunk_type::kAbort: {
         state_ = State::kClosed;
         t1_at_ = t3_at_ = sack_due_ = kNever;
-        events_.push_back({SctpEvent::Type::kAborted, {}, "aborted by the peer"});
+        std::string reason = "aborted by the peer";
+        ErrorCauses causes;
+        if (ErrorCauses::parse(c.value, causes)) {
+          for (const auto& [code, value] : causes.causes) {
+            reason += " (cause " + std::to_string(code);
+            if (code == cause::kUserInitiatedAbort || code == cause::kProtocolViolation) {
+              reason += ": " + std::string(reinterpret_cast<const char*>(value.data), value.size);
+            }
+            reason += ")";
+          }
+        }
+        events_.push_back({SctpEvent::Type::kAborted, {}, reason});
         return;
       }
       case chunk_type::kShutdown: {

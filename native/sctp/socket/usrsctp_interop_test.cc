@@ -23,10 +23,11 @@ struct Harness {
   Timestamp now = 0;
   std::vector<SctpMessage> ours_got;
   bool ours_up = false, ours_closed = false;
+  std::string abort_reason;
   std::vector<std::pair<Timestamp, std::vector<uint8_t>>> to_ours, to_theirs;
 
   double u() { return std::uniform_real_distribution<double>(0, 1)(rng); }
-  void step(Duration dt = ms(5)) {
+  void step(Duration dt = ms(10)) {
     now += dt;
     theirs.advance(uint32_t(dt / 1000));
     ours.handle_timeout(now);
@@ -57,6 +58,7 @@ struct Harness {
       if (e.type == SctpEvent::Type::kConnected) ours_up = true;
       if (e.type == SctpEvent::Type::kMessage) ours_got.push_back(std::move(e.message));
       if (e.type == SctpEvent::Type::kClosed) ours_closed = true;
+      if (e.type == SctpEvent::Type::kAborted) abort_reason = e.reason;
     }
   }
   template <typename F>
@@ -103,12 +105,12 @@ TEST(Usrsctp, MessagesBothWaysFrom1ByteTo256KiB) {
   }
 }
 
-// Known gap (issue 6): at 10% loss the transfer from usrsctp to us stalls and usrsctp
-// eventually aborts; our own two ends pass at 10% (sctp_association_test.cc). Until that
-// is found, this interop run uses 1% loss with 10% reordering.
+// Known gap (issue 6): at 10% loss on usrsctp's data the transfer from usrsctp to us stalls
+// (everything it sent is acknowledged, yet it sends no more) and it later aborts; our own two
+// ends pass at 10% (sctp_association_test.cc). Until that is understood this run uses 5%.
 TEST(Usrsctp, ReliableUnderLossWithReordering) {
   Harness h;
-  h.loss = 0.01;
+  h.loss = 0.05;
   h.reorder = 0.10;
   h.ours.connect(0);
   h.theirs.connect();
@@ -123,7 +125,7 @@ TEST(Usrsctp, ReliableUnderLossWithReordering) {
   ASSERT_TRUE(h.until([&] { return h.theirs.received.size() == 60 && h.ours_got.size() == 60; }, seconds(3000)))
       << h.theirs.received.size() << " / " << h.ours_got.size() << " in " << h.ours.stats().packets_in << " bad "
       << h.ours.stats().bad_packets << " dropped " << h.ours.stats().data_dropped << " dup " << h.ours.stats().duplicates_in << " sacks " << h.ours.stats().sacks_out
-      << " state " << int(h.ours.state()) << " pending " << h.to_ours.size() << "/" << h.to_theirs.size() << " out " << h.theirs.outgoing.size();
+      << " abort [" << h.abort_reason << "] state " << int(h.ours.state()) << " pending " << h.to_ours.size() << "/" << h.to_theirs.size() << " out " << h.theirs.outgoing.size() ;
   for (size_t i = 0; i < 60; ++i) {
     EXPECT_EQ(h.theirs.received[i].data, sent_ours[i]) << i;
     EXPECT_EQ(h.ours_got[i].data, sent_theirs[i]) << i;
