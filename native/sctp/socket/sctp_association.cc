@@ -34,6 +34,10 @@ struct SctpAssociation::OutChunk {
   int transmissions = 0;
   int missing = 0;
   Timestamp sent_at = 0;
+  int max_retransmits = -1;
+  Timestamp expires_at = kNever;
+  bool abandoned = false;
+  uint64_t message_id = 0;  // fragments of one send() share it
 };
 
 struct SctpAssociation::InMessage {
@@ -85,7 +89,7 @@ bool SctpAssociation::poll_event(SctpEvent& out) {
 
 Timestamp SctpAssociation::next_deadline() const {
   Timestamp t = std::min(t1_at_, t3_at_);
-  return std::min(t, sack_due_);
+  return std::min({t, sack_due_, reconfig_at_});
 }
 
 // ------------------------------------------------------------------ handshake
@@ -221,6 +225,9 @@ void SctpAssociation::established(Timestamp now) {
   if (state_ == State::kEstablished) return;
   state_ = State::kEstablished;
   t1_at_ = kNever;
+  // RFC 6525 §5.1.1: request sequence numbers start at the sender's initial TSN.
+  reconfig_seq_ = local_initial_tsn_;
+  peer_reconfig_seq_expected_ = peer_initial_tsn_;
   events_.push_back({SctpEvent::Type::kConnected, {}, {}});
   transmit_data(now);
 }
@@ -282,6 +289,19 @@ void SctpAssociation::handle_packet(Timestamp now, ByteView bytes) {
       case chunk_type::kSack: {
         SackChunk s;
         if (SackChunk::parse(c, s)) handle_sack(now, s);
+        break;
+      }
+      case chunk_type::kForwardTsn: {
+        ForwardTsnChunk f;
+        if (state_ == State::kEstablished && ForwardTsnChunk::parse(c, f)) {
+          handle_forward_tsn(now, f);
+          got_data = true;
+        }
+        break;
+      }
+      case chunk_type::kReConfig: {
+        ReConfigChunk r;
+        if (state_ == State::kEstablished && ReConfigChunk::parse(c, r)) handle_reconfig(now, r);
         break;
       }
       case chunk_type::kHeartbeat: {
@@ -378,6 +398,21 @@ void SctpAssociation::handle_data(Timestamp now, const DataChunk& d) {
   }
   if (gap || !above_cum_.empty()) sack_now_ = true;  // §6.7: report gaps at once
   deliver_ready(d.stream);
+  for (auto it = pending_incoming_resets_.begin(); it != pending_incoming_resets_.end();) {
+    if (tsn_lt(cum_tsn_in_, it->last_tsn)) {
+      ++it;
+      continue;
+    }
+    for (uint16_t s : it->streams) {
+      auto& r = rx_[s];
+      if (!r) r = std::make_unique<StreamRx>();
+      r->next_ssn = 0;
+      SctpEvent e{SctpEvent::Type::kStreamReset, {}, "incoming"};
+      e.message.stream = s;
+      events_.push_back(std::move(e));
+    }
+    it = pending_incoming_resets_.erase(it);
+  }
 }
 
 void SctpAssociation::deliver_ready(uint16_t stream) {
@@ -524,6 +559,10 @@ void SctpAssociation::handle_sack(Timestamp now, const SackChunk& s) {
     (void)k;
     if (c->acked || !tsn_lt(c->tsn, highest_gap_acked) || c->retransmit) continue;
     if (++c->missing == 3) {
+      if (should_abandon(now, *c)) {
+        abandon_message(*c);
+        continue;
+      }
       c->retransmit = true;
       c->missing = 0;
       if (c->in_flight) {
@@ -541,6 +580,17 @@ void SctpAssociation::handle_sack(Timestamp now, const SackChunk& s) {
     fast_recovery_ = true;
     fast_recovery_exit_ = next_tsn_ - 1;
   }
+  // The peer acknowledged past abandoned chunks (our FORWARD-TSN arrived): drop them.
+  for (auto it = outstanding_.begin(); it != outstanding_.end();) {
+    if (it->second->abandoned && tsn_le(it->second->tsn, s.cumulative_tsn)) {
+      it = outstanding_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  // Abandoned chunks right after the cumulative ack need (another) FORWARD-TSN.
+  if (!outstanding_.empty() && outstanding_.begin()->second->abandoned) forward_tsn_pending_ = true;
+  maybe_forward_tsn(now);
   peer_rwnd_ = s.a_rwnd > flight_size_ ? uint32_t(s.a_rwnd - flight_size_) : 0;
   // T3: restart when the cumulative ack moved and data is still outstanding; stop when nothing is.
   bool any_in_flight = false;
@@ -562,9 +612,13 @@ void SctpAssociation::handle_sack(Timestamp now, const SackChunk& s) {
 
 // ------------------------------------------------------------------ sending
 
-SendResult SctpAssociation::send(Timestamp now, uint16_t stream, uint32_t ppid, ByteView data, bool ordered) {
+SendResult SctpAssociation::send(Timestamp now, uint16_t stream, uint32_t ppid, ByteView data, const SendOptions& o) {
+  const bool ordered = o.ordered;
   if (state_ != State::kEstablished) return SendResult::kNotConnected;
   if (data.empty() || data.size > config_.max_message_size) return SendResult::kTooLarge;
+  // A stream is reusable only after its reset completes (RFC 6525; data channel ids).
+  auto resetting = [stream](const std::vector<uint16_t>& v) { return std::find(v.begin(), v.end(), stream) != v.end(); };
+  if (resetting(streams_to_reset_) || resetting(streams_resetting_)) return SendResult::kStreamResetting;
   size_t queued = buffered_;
   for (auto& [k, c] : outstanding_) {
     (void)k;
@@ -584,9 +638,13 @@ SendResult SctpAssociation::send(Timestamp now, uint16_t stream, uint32_t ppid, 
     c->flags = uint8_t((off == 0 ? DataChunk::kBeginning : 0) | (off + n == data.size ? DataChunk::kEnd : 0) |
                        (ordered ? 0 : DataChunk::kUnordered));
     c->payload.assign(data.data + off, data.data + off + n);
+    c->max_retransmits = o.max_retransmits;
+    c->message_id = next_message_id_;
+    c->expires_at = o.lifetime_ms >= 0 ? now + ms(o.lifetime_ms) : kNever;
     buffered_ += n;
     send_queue_.push_back(std::move(c));
   }
+  ++next_message_id_;
   transmit_data(now);
   return SendResult::kOk;
 }
@@ -603,7 +661,7 @@ void SctpAssociation::transmit_data(Timestamp now) {
     // Retransmissions first, in TSN order.
     for (auto& [k, c] : outstanding_) {
       (void)k;
-      if (!c->retransmit || c->acked) continue;
+      if (!c->retransmit || c->acked || c->abandoned) continue;
       if (flight_size_ > 0 && flight_size_ + c->payload.size() > cwnd_) break;
       DataChunk d;
       d.flags = c->flags;
@@ -626,6 +684,12 @@ void SctpAssociation::transmit_data(Timestamp now) {
     // New data within cwnd and the peer's window (one chunk may probe a zero window when nothing is in flight).
     while (!send_queue_.empty()) {
       OutChunk& c = *send_queue_.front();
+      if (now >= c.expires_at && (c.flags & DataChunk::kBeginning)) {
+        // Expired before it was ever sent: dropped without using a TSN (RFC 3758 §3.1 A1).
+        OutChunk copy = c;
+        abandon_message(copy);
+        continue;
+      }
       bool window_ok = flight_size_ == 0 || (flight_size_ + c.payload.size() <= cwnd_ && c.payload.size() <= peer_rwnd_);
       if (!window_ok) break;
       c.tsn = next_tsn_;
@@ -659,6 +723,171 @@ void SctpAssociation::transmit_data(Timestamp now) {
   }
 }
 
+bool SctpAssociation::should_abandon(Timestamp now, const OutChunk& c) const {
+  if (c.abandoned) return true;
+  if (c.max_retransmits >= 0 && c.transmissions > c.max_retransmits) return true;
+  return now >= c.expires_at;
+}
+
+// RFC 3758 §3.5: every fragment of the message goes, sent or not.
+void SctpAssociation::abandon_message(OutChunk& first) {
+  const uint64_t id = first.message_id;
+  for (auto& [k, c] : outstanding_) {
+    (void)k;
+    if (c->abandoned || c->message_id != id) continue;
+    c->abandoned = true;
+    ++stats_.abandoned;
+    c->retransmit = false;
+    if (c->in_flight) {
+      flight_size_ -= std::min(flight_size_, c->payload.size());
+      c->in_flight = false;
+    }
+    forward_tsn_pending_ = true;  // a TSN was used: the peer must be told to skip it
+  }
+  for (auto it = send_queue_.begin(); it != send_queue_.end();) {
+    if ((*it)->message_id == id) {
+      buffered_ -= std::min(buffered_, (*it)->payload.size());
+      it = send_queue_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void SctpAssociation::maybe_forward_tsn(Timestamp now) {
+  (void)now;
+  if (!forward_tsn_pending_) return;
+  forward_tsn_pending_ = false;
+  // Advance over abandoned chunks that directly follow the cumulative ack.
+  uint32_t point = last_cum_ack_;
+  ForwardTsnChunk f;
+  std::map<uint16_t, uint16_t> skipped;
+  for (auto& [k, c] : outstanding_) {
+    (void)k;
+    if (c->tsn != point + 1 || !c->abandoned) break;  // RFC 3758 §3.5 C1: only over abandoned chunks
+    point = c->tsn;
+    if (c->abandoned && !(c->flags & DataChunk::kUnordered)) {
+      auto it = skipped.find(c->stream);
+      if (it == skipped.end() || int16_t(c->ssn - it->second) > 0) skipped[c->stream] = c->ssn;
+    }
+  }
+  if (!tsn_lt(last_cum_ack_, point)) return;
+  advanced_ack_point_ = point;
+  f.new_cumulative_tsn = point;
+  for (auto& [stream, ssn] : skipped) f.skipped.push_back({stream, false, ssn});
+  std::vector<uint8_t> v;
+  f.serialize(v);
+  send_control(chunk_type::kForwardTsn, 0, ByteView(v), peer_tag_);
+  ++stats_.forward_tsn_out;
+}
+
+void SctpAssociation::handle_forward_tsn(Timestamp now, const ForwardTsnChunk& f) {
+  (void)now;
+  ++stats_.forward_tsn_in;
+  if (!tsn_lt(cum_tsn_in_, f.new_cumulative_tsn)) {
+    sack_now_ = true;  // an old or duplicate FORWARD-TSN is answered with a SACK
+    return;
+  }
+  // Everything up to the new point counts as received; the skipped SSNs let later messages through.
+  uint32_t new_off = f.new_cumulative_tsn - peer_initial_tsn_;
+  cum_tsn_in_ = f.new_cumulative_tsn;
+  while (!above_cum_.empty() && int32_t(*above_cum_.begin() - new_off) <= 0) above_cum_.erase(above_cum_.begin());
+  while (!above_cum_.empty() && *above_cum_.begin() == uint32_t(cum_tsn_in_ + 1 - peer_initial_tsn_)) {
+    above_cum_.erase(above_cum_.begin());
+    ++cum_tsn_in_;
+  }
+  for (const auto& s : f.skipped) {
+    auto& rx = rx_[s.stream];
+    if (!rx) rx = std::make_unique<StreamRx>();
+    uint16_t next = uint16_t(s.ssn_or_mid + 1);
+    if (int16_t(next - rx->next_ssn) > 0) rx->next_ssn = next;
+  }
+  for (auto& [stream, rx] : rx_) {
+    deliver_ready(stream);
+    // What is left at or below the new point belongs to abandoned messages and can never complete.
+    for (auto it = rx->fragments.begin(); it != rx->fragments.end();) {
+      if (int32_t(it->first - new_off) <= 0) {
+        unread_bytes_ -= std::min(unread_bytes_, it->second.payload.size());
+        it = rx->fragments.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  sack_now_ = true;
+}
+
+bool SctpAssociation::reset_stream(Timestamp now, uint16_t stream) {
+  if (state_ != State::kEstablished) return false;
+  if (std::find(streams_to_reset_.begin(), streams_to_reset_.end(), stream) == streams_to_reset_.end()) {
+    streams_to_reset_.push_back(stream);
+  }
+  send_reconfig_request(now);
+  return true;
+}
+
+void SctpAssociation::send_reconfig_request(Timestamp now) {
+  // One request in flight at a time (RFC 6525 §5.1.1); queued streams wait for it.
+  if (!streams_resetting_.empty() || streams_to_reset_.empty()) return;
+  streams_resetting_ = std::move(streams_to_reset_);
+  streams_to_reset_.clear();
+  ReConfigChunk rc;
+  rc.outgoing = ReConfigChunk::OutgoingResetRequest{reconfig_seq_, peer_reconfig_seq_expected_ - 1, next_tsn_ - 1,
+                                                    streams_resetting_};
+  reconfig_in_flight_.clear();
+  rc.serialize(reconfig_in_flight_);
+  send_control(chunk_type::kReConfig, 0, ByteView(reconfig_in_flight_), peer_tag_);
+  reconfig_at_ = now + rto_;
+}
+
+void SctpAssociation::handle_reconfig(Timestamp now, const ReConfigChunk& r) {
+  if (r.outgoing) {
+    // The peer closes its outgoing streams = our incoming ones. Performed once everything it sent has arrived.
+    const auto& o = *r.outgoing;
+    uint32_t result = 1;  // success, performed
+    if (o.request_seq == peer_reconfig_seq_expected_ - 1) {
+      result = 1;  // a retransmission of the request we already answered
+    } else if (o.request_seq != peer_reconfig_seq_expected_) {
+      result = 5;  // bad sequence number
+    } else if (tsn_lt(cum_tsn_in_, o.sender_last_tsn)) {
+      pending_incoming_resets_.push_back({o.request_seq, o.sender_last_tsn, o.streams});
+      ++peer_reconfig_seq_expected_;
+      result = 6;  // in progress
+    } else {
+      ++peer_reconfig_seq_expected_;
+      for (uint16_t s : o.streams) {
+        auto& rx = rx_[s];
+        if (!rx) rx = std::make_unique<StreamRx>();
+        rx->next_ssn = 0;
+        SctpEvent e{SctpEvent::Type::kStreamReset, {}, "incoming"};
+        e.message.stream = s;
+        events_.push_back(std::move(e));
+      }
+    }
+    ReConfigChunk resp;
+    resp.response = ReConfigChunk::Response{o.request_seq, result};
+    std::vector<uint8_t> v;
+    resp.serialize(v);
+    send_control(chunk_type::kReConfig, 0, ByteView(v), peer_tag_);
+  }
+  if (r.response && r.response->response_seq == reconfig_seq_ && !streams_resetting_.empty()) {
+    if (r.response->result == 1) {
+      for (uint16_t s : streams_resetting_) {
+        next_ssn_[s] = 0;  // our outgoing side starts over
+        SctpEvent e{SctpEvent::Type::kStreamReset, {}, "outgoing"};
+        e.message.stream = s;
+        events_.push_back(std::move(e));
+      }
+      streams_resetting_.clear();
+      ++reconfig_seq_;
+      reconfig_at_ = kNever;
+      send_reconfig_request(now);
+    } else if (r.response->result == 6) {
+      reconfig_at_ = now + rto_;  // in progress: ask again later
+    }
+  }
+}
+
 void SctpAssociation::on_t3_expiry(Timestamp now) {
   ++stats_.t3_expiries;
   // §6.3.3: back off, collapse the window, retransmit everything outstanding.
@@ -669,13 +898,20 @@ void SctpAssociation::on_t3_expiry(Timestamp now) {
   fast_recovery_ = false;
   for (auto& [k, c] : outstanding_) {
     (void)k;
-    if (c->acked) continue;
+    if (c->acked || c->abandoned) continue;
+    if (should_abandon(now, *c)) {
+      abandon_message(*c);
+      continue;
+    }
     c->retransmit = true;
     if (c->in_flight) {
       flight_size_ -= std::min(flight_size_, c->payload.size());
       c->in_flight = false;
     }
   }
+  // A FORWARD-TSN that was lost is sent again on the timer (RFC 3758 §3.5 C3).
+  if (!outstanding_.empty() && outstanding_.begin()->second->abandoned) forward_tsn_pending_ = true;
+  maybe_forward_tsn(now);
   t3_at_ = kNever;
   transmit_data(now);
   if (t3_at_ == kNever && !outstanding_.empty()) t3_at_ = now + rto_;
@@ -701,6 +937,11 @@ void SctpAssociation::handle_timeout(Timestamp now) {
   }
   if (now >= sack_due_) send_sack(now);
   if (now >= t3_at_) on_t3_expiry(now);
+  if (now >= reconfig_at_) {
+    // §5.1.1: the request is retransmitted unchanged until answered.
+    send_control(chunk_type::kReConfig, 0, ByteView(reconfig_in_flight_), peer_tag_);
+    reconfig_at_ = now + rto_;
+  }
 }
 
 void SctpAssociation::shutdown(Timestamp now) {

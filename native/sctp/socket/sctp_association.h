@@ -43,13 +43,20 @@ struct SctpMessage {
 };
 
 struct SctpEvent {
-  enum class Type : uint8_t { kConnected, kMessage, kBufferedAmountLow, kClosed, kAborted };
+  enum class Type : uint8_t { kConnected, kMessage, kBufferedAmountLow, kClosed, kAborted, kStreamReset };
   Type type;
-  SctpMessage message;
-  std::string reason;
+  SctpMessage message;  // kMessage; kStreamReset: message.stream = the stream
+  std::string reason;   // kStreamReset: "incoming" (the peer closed its side) or "outgoing" (our reset completed)
 };
 
-enum class SendResult : uint8_t { kOk, kTooLarge, kBufferFull, kNotConnected };
+// Partial reliability (RFC 3758) per message: -1 = unlimited.
+struct SendOptions {
+  bool ordered = true;
+  int max_retransmits = -1;
+  int lifetime_ms = -1;
+};
+
+enum class SendResult : uint8_t { kOk, kTooLarge, kBufferFull, kNotConnected, kStreamResetting };
 
 class SctpAssociation {
  public:
@@ -63,7 +70,14 @@ class SctpAssociation {
   void connect(Timestamp now);
   void handle_packet(Timestamp now, ByteView packet);
   void handle_timeout(Timestamp now);
-  SendResult send(Timestamp now, uint16_t stream, uint32_t ppid, ByteView data, bool ordered = true);
+  SendResult send(Timestamp now, uint16_t stream, uint32_t ppid, ByteView data, bool ordered = true) {
+    SendOptions o;
+    o.ordered = ordered;
+    return send(now, stream, ppid, data, o);
+  }
+  SendResult send(Timestamp now, uint16_t stream, uint32_t ppid, ByteView data, const SendOptions& options);
+  // Closes our outgoing side of a stream (RFC 6525 outgoing SSN reset), as closing a data channel does.
+  bool reset_stream(Timestamp now, uint16_t stream);
   void shutdown(Timestamp now);
   void abort(const std::string& reason);
 
@@ -78,7 +92,7 @@ class SctpAssociation {
 
   struct Stats {
     uint64_t packets_in = 0, packets_out = 0, bad_packets = 0, data_chunks_out = 0, retransmissions = 0,
-             fast_retransmissions = 0, t3_expiries = 0, duplicates_in = 0, sacks_out = 0, data_dropped = 0;
+             fast_retransmissions = 0, t3_expiries = 0, duplicates_in = 0, sacks_out = 0, data_dropped = 0, forward_tsn_out = 0, forward_tsn_in = 0, abandoned = 0;
   };
   const Stats& stats() const { return stats_; }
 
@@ -100,6 +114,12 @@ class SctpAssociation {
   void transmit_data(Timestamp now);
   void on_t3_expiry(Timestamp now);
   void update_rtt(Duration r);
+  bool should_abandon(Timestamp now, const OutChunk& c) const;
+  void abandon_message(OutChunk& c);
+  void maybe_forward_tsn(Timestamp now);
+  void handle_forward_tsn(Timestamp now, const ForwardTsnChunk& f);
+  void handle_reconfig(Timestamp now, const ReConfigChunk& r);
+  void send_reconfig_request(Timestamp now);
   uint32_t advertised_window() const;
   std::vector<uint8_t> make_cookie(const InitChunk& peer_init, uint32_t local_tag, uint32_t local_tsn);
   bool open_cookie(ByteView cookie, InitChunk& peer, uint32_t& local_tag, uint32_t& local_tsn);
@@ -141,6 +161,23 @@ class SctpAssociation {
   uint32_t last_cum_ack_ = 0;
   bool fast_recovery_ = false;
   uint32_t fast_recovery_exit_ = 0;
+
+  // partial reliability and stream reset
+  uint32_t advanced_ack_point_ = 0;
+  uint64_t next_message_id_ = 1;
+  bool forward_tsn_pending_ = false;
+  uint32_t reconfig_seq_ = 0;                 // our next request sequence number
+  uint32_t peer_reconfig_seq_expected_ = 0;   // set from the peer's initial TSN (RFC 6525 §5.1.1)
+  std::vector<uint16_t> streams_to_reset_;    // queued by reset_stream()
+  std::vector<uint16_t> streams_resetting_;   // in the request in flight
+  std::vector<uint8_t> reconfig_in_flight_;
+  Timestamp reconfig_at_ = kNever;
+  struct PendingIncomingReset {
+    uint32_t request_seq;
+    uint32_t last_tsn;
+    std::vector<uint16_t> streams;
+  };
+  std::vector<PendingIncomingReset> pending_incoming_resets_;
 
   // receiving
   std::map<uint16_t, std::unique_ptr<StreamRx>> rx_;

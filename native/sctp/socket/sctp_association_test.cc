@@ -30,6 +30,7 @@ struct Link {
   bool up[2] = {false, false};
   bool closed[2] = {false, false};
   std::string aborted[2];
+  std::vector<std::string> resets[2];
 
   explicit Link(uint32_t seed, SctpConfig cfg = {}) : rng(seed) {
     end[0] = std::make_unique<SctpAssociation>(P(), cfg);
@@ -51,6 +52,7 @@ struct Link {
         if (e.type == SctpEvent::Type::kMessage) got[i].push_back(std::move(e.message));
         if (e.type == SctpEvent::Type::kClosed) closed[i] = true;
         if (e.type == SctpEvent::Type::kAborted) aborted[i] = e.reason;
+        if (e.type == SctpEvent::Type::kStreamReset) resets[i].push_back(e.reason + ":" + std::to_string(e.message.stream));
       }
     }
   }
@@ -311,6 +313,88 @@ TEST(SctpAssociation, RttSweepThroughput) {
     double ceiling = std::min(200.0, 1.048 / (rtt_ms / 1000.0));
     EXPECT_GT(mbps, 0.5 * ceiling) << rtt_ms;
   }
+}
+
+}  // namespace
+}  // namespace wasmrtc::sctp
+
+namespace wasmrtc::sctp {
+namespace {
+
+TEST(SctpAssociation, PartialReliabilityByRetransmitsSkipsLostMessages) {
+  Link l(31);
+  l.end[0]->connect(0);
+  l.end[1]->connect(0);
+  ASSERT_TRUE(l.run([&] { return l.up[0] && l.up[1]; }, seconds(5)));
+  l.loss = 0.2;
+  SendOptions o;
+  o.max_retransmits = 0;
+  for (uint32_t i = 0; i < 200; ++i) {
+    std::vector<uint8_t> m(2000, uint8_t(i));
+    std::memcpy(m.data(), &i, 4);
+    ASSERT_EQ(l.end[0]->send(l.now, 2, 53, ByteView(m), o), SendResult::kOk);
+  }
+  // A reliable marker after them must still arrive: abandoned messages may not block the stream.
+  l.run([&] { return false; }, l.now + seconds(30));
+  l.loss = 0;
+  std::vector<uint8_t> marker(10, 0xEE);
+  ASSERT_EQ(l.end[0]->send(l.now, 2, 53, ByteView(marker)), SendResult::kOk);
+  ASSERT_TRUE(l.run([&] { return !l.got[1].empty() && l.got[1].back().data == marker; }, l.now + seconds(30)));
+  EXPECT_GT(l.end[0]->stats().forward_tsn_out, 0u);
+  EXPECT_GT(l.end[1]->stats().forward_tsn_in, 0u);
+  size_t delivered = l.got[1].size() - 1;
+  EXPECT_LT(delivered, 200u);  // some were given up
+  EXPECT_GT(delivered, 100u);
+  uint32_t last = 0;
+  for (size_t i = 0; i < delivered; ++i) {  // in order, never duplicated, intact
+    uint32_t id;
+    std::memcpy(&id, l.got[1][i].data.data(), 4);
+    if (i) EXPECT_GT(id, last);
+    last = id;
+    EXPECT_EQ(l.got[1][i].data.size(), 2000u);
+  }
+}
+
+TEST(SctpAssociation, PartialReliabilityByLifetime) {
+  Link l(32);
+  l.end[0]->connect(0);
+  l.end[1]->connect(0);
+  ASSERT_TRUE(l.run([&] { return l.up[0] && l.up[1]; }, seconds(5)));
+  l.loss = 1.0;  // the link dies for a while
+  SendOptions o;
+  o.lifetime_ms = 500;
+  std::vector<uint8_t> m(100, 1);
+  ASSERT_EQ(l.end[0]->send(l.now, 3, 53, ByteView(m), o), SendResult::kOk);
+  l.run([&] { return false; }, l.now + seconds(3));
+  l.loss = 0;
+  std::vector<uint8_t> after(100, 2);
+  ASSERT_EQ(l.end[0]->send(l.now, 3, 53, ByteView(after)), SendResult::kOk);
+  ASSERT_TRUE(l.run([&] { return !l.got[1].empty(); }, l.now + seconds(30)));
+  ASSERT_EQ(l.got[1].size(), 1u);
+  EXPECT_EQ(l.got[1][0].data, after);  // the expired one was skipped, the stream moved on
+}
+
+TEST(SctpAssociation, StreamResetClosesOneStreamWhileOthersContinue) {
+  Link l(33);
+  l.end[0]->connect(0);
+  l.end[1]->connect(0);
+  ASSERT_TRUE(l.run([&] { return l.up[0] && l.up[1]; }, seconds(5)));
+  std::vector<uint8_t> m(100, 1);
+  for (int i = 0; i < 3; ++i) {
+    l.end[0]->send(l.now, 4, 51, ByteView(m));
+    l.end[0]->send(l.now, 6, 51, ByteView(m));
+  }
+  ASSERT_TRUE(l.end[0]->reset_stream(l.now, 4));
+  EXPECT_EQ(l.end[0]->send(l.now, 4, 51, ByteView(m)), SendResult::kStreamResetting);
+  EXPECT_EQ(l.end[0]->send(l.now, 6, 51, ByteView(m)), SendResult::kOk);  // other streams go on
+  ASSERT_TRUE(l.run([&] { return l.got[1].size() == 7; }, l.now + seconds(5)));
+  // Both sides report the reset; stream 4 then starts over with SSN 0 and works again.
+  ASSERT_TRUE(l.run([&] { return !l.resets[0].empty() && !l.resets[1].empty(); }, l.now + seconds(5)));
+  ASSERT_EQ(l.end[0]->send(l.now, 4, 51, ByteView(m)), SendResult::kOk);
+  ASSERT_TRUE(l.run([&] { return l.got[1].size() == 8; }, l.now + seconds(5)));
+  EXPECT_EQ(l.got[1].back().stream, 4);
+  EXPECT_EQ(l.resets[0], std::vector<std::string>{"outgoing:4"});
+  EXPECT_EQ(l.resets[1], std::vector<std::string>{"incoming:4"});
 }
 
 }  // namespace
