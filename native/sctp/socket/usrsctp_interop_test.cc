@@ -24,6 +24,7 @@ struct Harness {
   std::vector<SctpMessage> ours_got;
   bool ours_up = false, ours_closed = false;
   std::string abort_reason;
+  std::vector<std::string> resets;
   std::vector<std::pair<Timestamp, std::vector<uint8_t>>> to_ours, to_theirs;
 
   double u() { return std::uniform_real_distribution<double>(0, 1)(rng); }
@@ -59,6 +60,7 @@ struct Harness {
       if (e.type == SctpEvent::Type::kMessage) ours_got.push_back(std::move(e.message));
       if (e.type == SctpEvent::Type::kClosed) ours_closed = true;
       if (e.type == SctpEvent::Type::kAborted) abort_reason = e.reason;
+      if (e.type == SctpEvent::Type::kStreamReset) resets.push_back(e.reason + ":" + std::to_string(e.message.stream));
     }
   }
   template <typename F>
