@@ -314,6 +314,7 @@ TEST(DtlsEndpoint, UnansweredHandshakeTimesOut) {
 }
 
 TEST(DtlsEndpoint, RsaSignedOpenSslServer) {
+  // Verifying an RSA-signed peer needs a provider that can do RSA (OpenSSL natively can; @noble cannot).
   if (!P().has_rsa()) GTEST_SKIP() << "provider without RSA";
   Certificate cert;
   Certificate::generate(P(), "wasmrtc", cert);

@@ -112,7 +112,7 @@ describe("initialize", () => {
     expect(pc.initialize()).toBe(GErr.OK);
     expect(pc.initialize({
       iceServers: [
-        { urls: ["stun:stun.example.org:19302"] },
+        { urls: ["stun:localhost:19302"] },
         { urls: "turn:127.0.0.1:3478?transport=udp", username: "u", credential: "p" },
         { urls: ["turns:[::1]"], username: "u", credentials: "old-typo" },
       ],
@@ -120,7 +120,7 @@ describe("initialize", () => {
       madeUpKey: 1,
     })).toBe(GErr.OK);
     expect(pc.lastConfig!.iceServers).toEqual([
-      { urls: ["stun:stun.example.org:19302"], username: "", credential: "" },
+      { urls: ["stun:localhost:19302"], username: "", credential: "" },
       { urls: ["turn:127.0.0.1:3478?transport=udp"], username: "u", credential: "p" },
       { urls: ["turns:[::1]"], username: "u", credential: "" },
     ]);

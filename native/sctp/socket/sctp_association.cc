@@ -403,14 +403,7 @@ void SctpAssociation::handle_data(Timestamp now, const DataChunk& d) {
       ++it;
       continue;
     }
-    for (uint16_t s : it->streams) {
-      auto& r = rx_[s];
-      if (!r) r = std::make_unique<StreamRx>();
-      r->next_ssn = 0;
-      SctpEvent e{SctpEvent::Type::kStreamReset, {}, "incoming"};
-      e.message.stream = s;
-      events_.push_back(std::move(e));
-    }
+    perform_incoming_reset(it->streams);
     it = pending_incoming_resets_.erase(it);
   }
 }
@@ -817,6 +810,18 @@ void SctpAssociation::handle_forward_tsn(Timestamp now, const ForwardTsnChunk& f
   sack_now_ = true;
 }
 
+// The peer's outgoing streams end: their SSNs start over and the owner is told.
+void SctpAssociation::perform_incoming_reset(const std::vector<uint16_t>& streams) {
+  for (uint16_t s : streams) {
+    auto& rx = rx_[s];
+    if (!rx) rx = std::make_unique<StreamRx>();
+    rx->next_ssn = 0;
+    SctpEvent e{SctpEvent::Type::kStreamReset, {}, "incoming"};
+    e.message.stream = s;
+    events_.push_back(std::move(e));
+  }
+}
+
 bool SctpAssociation::reset_stream(Timestamp now, uint16_t stream) {
   if (state_ != State::kEstablished) return false;
   if (std::find(streams_to_reset_.begin(), streams_to_reset_.end(), stream) == streams_to_reset_.end()) {
@@ -855,14 +860,7 @@ void SctpAssociation::handle_reconfig(Timestamp now, const ReConfigChunk& r) {
       result = 6;  // in progress
     } else {
       ++peer_reconfig_seq_expected_;
-      for (uint16_t s : o.streams) {
-        auto& rx = rx_[s];
-        if (!rx) rx = std::make_unique<StreamRx>();
-        rx->next_ssn = 0;
-        SctpEvent e{SctpEvent::Type::kStreamReset, {}, "incoming"};
-        e.message.stream = s;
-        events_.push_back(std::move(e));
-      }
+      perform_incoming_reset(o.streams);
     }
     ReConfigChunk resp;
     resp.response = ReConfigChunk::Response{o.request_seq, result};

@@ -120,6 +120,7 @@ class SctpAssociation {
   void handle_forward_tsn(Timestamp now, const ForwardTsnChunk& f);
   void handle_reconfig(Timestamp now, const ReConfigChunk& r);
   void send_reconfig_request(Timestamp now);
+  void perform_incoming_reset(const std::vector<uint16_t>& streams);
   uint32_t advertised_window() const;
   std::vector<uint8_t> make_cookie(const InitChunk& peer_init, uint32_t local_tag, uint32_t local_tsn);
   bool open_cookie(ByteView cookie, InitChunk& peer, uint32_t& local_tag, uint32_t& local_tsn);
