@@ -146,6 +146,32 @@ TEST(Usrsctp, GracefulShutdownFromUs) {
   ASSERT_EQ(h.theirs.received.size(), 1u);
 }
 
+TEST(Usrsctp, StreamResetBothWays) {
+  Harness h;
+  h.ours.connect(0);
+  h.theirs.connect();
+  ASSERT_TRUE(h.until([&] { return h.ours_up && h.theirs.connected; }, seconds(10)));
+  auto m = pattern(500, 3);
+  ASSERT_EQ(h.ours.send(h.now, 3, 51, ByteView(m)), SendResult::kOk);
+  ASSERT_TRUE(h.theirs.send(1, 51, ByteView(m)));
+  ASSERT_TRUE(h.until([&] { return h.theirs.received.size() == 1 && h.ours_got.size() == 1; }, seconds(10)));
+  // We close our side of stream 3: usrsctp sees the reset, we see it completed.
+  ASSERT_TRUE(h.ours.reset_stream(h.now, 3));
+  ASSERT_TRUE(h.until([&] { return !h.resets.empty(); }, seconds(10)));
+  EXPECT_EQ(h.resets[0], "outgoing:3");
+  ASSERT_TRUE(h.until([&] { return !h.theirs.reset_streams_seen.empty(); }, seconds(10)));
+  EXPECT_EQ(h.theirs.reset_streams_seen[0], 3);
+  // usrsctp closes its side of stream 1: we are told.
+  h.theirs.reset_stream(1);
+  ASSERT_TRUE(h.until([&] { return h.resets.size() >= 2; }, seconds(10)));
+  EXPECT_EQ(h.resets[1], "incoming:1");
+  // Both streams are usable again afterwards (usrsctp once our answer to its request has arrived).
+  ASSERT_EQ(h.ours.send(h.now, 3, 51, ByteView(m)), SendResult::kOk);
+  bool sent = false;
+  ASSERT_TRUE(h.until([&] { return sent || (sent = h.theirs.send(1, 51, ByteView(m))); }, seconds(10)));
+  ASSERT_TRUE(h.until([&] { return h.theirs.received.size() == 2 && h.ours_got.size() == 2; }, seconds(10)));
+}
+
 }  // namespace
 }  // namespace wasmrtc::sctp
 
