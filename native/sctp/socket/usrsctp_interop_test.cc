@@ -172,6 +172,30 @@ TEST(Usrsctp, StreamResetBothWays) {
   ASSERT_TRUE(h.until([&] { return h.theirs.received.size() == 2 && h.ours_got.size() == 2; }, seconds(10)));
 }
 
+// usrsctp understands our FORWARD-TSN: messages we abandon (max retransmits 0, 20% loss) never block
+// the stream. (The other direction, usrsctp abandoning towards us, shares the stall noted above.)
+TEST(Usrsctp, OurForwardTsnIsUnderstood) {
+  Harness h;
+  h.ours.connect(0);
+  h.theirs.connect();
+  ASSERT_TRUE(h.until([&] { return h.ours_up && h.theirs.connected; }, seconds(10)));
+  h.loss = 0.2;
+  SendOptions o;
+  o.max_retransmits = 0;
+  for (uint32_t i = 0; i < 100; ++i) {
+    auto m = pattern(1500, i);
+    ASSERT_EQ(h.ours.send(h.now, 7, 53, ByteView(m), o), SendResult::kOk);
+  }
+  h.until([] { return false; }, seconds(20));
+  h.loss = 0;
+  auto marker = pattern(10, 999);
+  ASSERT_EQ(h.ours.send(h.now, 7, 53, ByteView(marker)), SendResult::kOk);
+  ASSERT_TRUE(h.until([&] { return !h.theirs.received.empty() && h.theirs.received.back().data == marker; }, seconds(60)))
+      << h.theirs.received.size();
+  EXPECT_LT(h.theirs.received.size(), 101u);  // some were given up
+  EXPECT_GT(h.ours.stats().forward_tsn_out, 0u);
+}
+
 }  // namespace
 }  // namespace wasmrtc::sctp
 
