@@ -284,6 +284,7 @@ void SctpAssociation::handle_packet(Timestamp now, ByteView bytes) {
         }
         handle_data(now, d);
         got_data = true;
+        if (d.flags & DataChunk::kImmediate) sack_now_ = true;  // RFC 7053: the sender asks for a SACK at once
         break;
       }
       case chunk_type::kSack: {
@@ -390,8 +391,9 @@ void SctpAssociation::handle_data(Timestamp now, const DataChunk& d) {
   uint32_t off = d.tsn - peer_initial_tsn_;
   rx->fragments.emplace(off, InMessage{d.tsn, d.flags, d.ssn, d.ppid, d.payload.to_vector()});
   unread_bytes_ += d.payload.size;
+  // §6.7: a TSN out of order, or one that fills (part of) a hole, is reported at once.
+  bool gap = d.tsn != cum_tsn_in_ + 1 || !above_cum_.empty();
   above_cum_.insert(off);
-  bool gap = d.tsn != cum_tsn_in_ + 1;
   while (!above_cum_.empty() && *above_cum_.begin() == uint32_t(cum_tsn_in_ + 1 - peer_initial_tsn_)) {
     above_cum_.erase(above_cum_.begin());
     ++cum_tsn_in_;
