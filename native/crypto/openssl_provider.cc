@@ -61,11 +61,13 @@ Pkey p256_key(ByteView priv, ByteView pub) {
   OSSL_PARAM_BLD_free(bld);
   BN_clear_free(d);
   Pkey out(key);
-  if (out && pub.size) {
-    // fromdata does not validate the point; do it so invalid peer keys fail.
-    Pctx check(EVP_PKEY_CTX_new(out.get(), nullptr));
-    if (!check || EVP_PKEY_public_check(check.get()) != 1) return nullptr;
-  }
+  if (!out) return nullptr;
+  // fromdata validates neither the point nor the scalar; check both so an
+  // invalid peer key or a private scalar outside [1, n-1] fails here.
+  Pctx check(EVP_PKEY_CTX_new(out.get(), nullptr));
+  if (!check) return nullptr;
+  if (pub.size && EVP_PKEY_public_check(check.get()) != 1) return nullptr;
+  if (priv.size && EVP_PKEY_private_check(check.get()) != 1) return nullptr;
   return out;
 }
 
@@ -119,16 +121,19 @@ void OpenSslProvider::random(uint8_t* out, size_t len) {
 
 bool OpenSslProvider::digest(Hash h, ByteView data, uint8_t* out) {
   unsigned int len = 0;
+  if (!md_for(h)) return false;
   return EVP_Digest(data.data, data.size, out, &len, md_for(h), nullptr) == 1;
 }
 
 bool OpenSslProvider::hmac(Hash h, ByteView key, ByteView data, uint8_t* out) {
   unsigned int len = 0;
   static const uint8_t empty = 0;
+  if (!md_for(h)) return false;
   return HMAC(md_for(h), key.size ? key.data : &empty, int(key.size), data.data, data.size, out, &len) != nullptr;
 }
 
 AeadKeyHandle OpenSslProvider::aead_key_new(Aead alg, ByteView key) {
+  if (alg != Aead::kAes128Gcm && alg != Aead::kAes256Gcm) return 0;
   const EVP_CIPHER* cipher = alg == Aead::kAes128Gcm ? EVP_aes_128_gcm() : EVP_aes_256_gcm();
   if (key.size != size_t(EVP_CIPHER_get_key_length(cipher))) return 0;
   auto k = std::make_unique<AeadKey>();
@@ -182,6 +187,7 @@ bool OpenSslProvider::aead_open(AeadKeyHandle key, ByteView nonce, ByteView aad,
 
 bool OpenSslProvider::ecdh_generate(Curve c, uint8_t* priv, uint8_t* pub) {
   if (c == Curve::kP256) return ecdsa_p256_generate(priv, pub);
+  if (c != Curve::kX25519) return false;
   Pkey key = generate("X25519", nullptr);
   size_t len = 32;
   return key && EVP_PKEY_get_raw_private_key(key.get(), priv, &len) == 1 && len == 32 &&
@@ -200,7 +206,7 @@ bool OpenSslProvider::ecdh_shared(Curve c, ByteView priv, ByteView peer_pub, uin
     for (int i = 0; i < 32; ++i) acc |= out[i];
     return acc != 0;
   }
-  if (peer_pub.size != 65 || peer_pub[0] != 4) return false;
+  if (c != Curve::kP256 || peer_pub.size != 65 || peer_pub[0] != 4) return false;
   Pkey mine = p256_key(priv, ByteView());
   Pkey peer = p256_key(ByteView(), peer_pub);
   return mine && peer && derive(mine.get(), peer.get(), out);
@@ -215,7 +221,7 @@ bool OpenSslProvider::ecdsa_p256_sign(ByteView priv, Hash h, ByteView msg, std::
   if (priv.size != 32) return false;
   Pkey key = p256_key(priv, ByteView());
   MdCtx ctx(EVP_MD_CTX_new());
-  if (!key || !ctx || EVP_DigestSignInit(ctx.get(), nullptr, md_for(h), nullptr, key.get()) != 1) return false;
+  if (!md_for(h) || !key || !ctx || EVP_DigestSignInit(ctx.get(), nullptr, md_for(h), nullptr, key.get()) != 1) return false;
   size_t len = 0;
   if (EVP_DigestSign(ctx.get(), nullptr, &len, msg.data, msg.size) != 1) return false;
   der.resize(len);
@@ -228,12 +234,13 @@ bool OpenSslProvider::ecdsa_p256_verify(ByteView pub, Hash h, ByteView msg, Byte
   if (pub.size != 65 || pub[0] != 4) return false;
   Pkey key = p256_key(ByteView(), pub);
   MdCtx ctx(EVP_MD_CTX_new());
-  if (!key || !ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, md_for(h), nullptr, key.get()) != 1) return false;
+  if (!md_for(h) || !key || !ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, md_for(h), nullptr, key.get()) != 1) return false;
   return EVP_DigestVerify(ctx.get(), der.data, der.size, msg.data, msg.size) == 1;
 }
 
 bool OpenSslProvider::rsa_verify(ByteView spki_der, Hash h, bool pss, ByteView msg, ByteView sig) {
   const unsigned char* p = spki_der.data;
+  if (!md_for(h)) return false;
   Pkey key(d2i_PUBKEY(nullptr, &p, long(spki_der.size)));
   if (!key || EVP_PKEY_get_base_id(key.get()) != EVP_PKEY_RSA) return false;
   MdCtx ctx(EVP_MD_CTX_new());

@@ -39,19 +39,26 @@ export class NobleCryptoProvider implements CryptoProvider {
   }
 
   aeadKeyNew(alg: AeadName, key: Uint8Array): AeadKey | null {
-    if (key.length !== (alg === "aes-128-gcm" ? 16 : 32)) return null;
+    const size = alg === "aes-128-gcm" ? 16 : alg === "aes-256-gcm" ? 32 : 0;
+    if (!size || key.length !== size) return null;
     return { key: key.slice() } satisfies NobleAeadKey;
   }
 
   aeadSeal(k: AeadKey, nonce: Uint8Array, aad: Uint8Array, pt: Uint8Array): Uint8Array | null {
-    if (nonce.length !== 12) return null;
-    return gcm((k as NobleAeadKey).key, nonce, aad.length ? aad : undefined).encrypt(pt);
+    const { key } = k as NobleAeadKey;
+    if (nonce.length !== 12 || !key) return null;
+    try {
+      return gcm(key, nonce, aad.length ? aad : undefined).encrypt(pt);
+    } catch {
+      return null;
+    }
   }
 
   aeadOpen(k: AeadKey, nonce: Uint8Array, aad: Uint8Array, ct: Uint8Array): Uint8Array | null {
-    if (nonce.length !== 12 || ct.length < 16) return null;
+    const { key } = k as NobleAeadKey;
+    if (nonce.length !== 12 || ct.length < 16 || !key) return null;
     try {
-      return gcm((k as NobleAeadKey).key, nonce, aad.length ? aad : undefined).decrypt(ct);
+      return gcm(key, nonce, aad.length ? aad : undefined).decrypt(ct);
     } catch {
       return null;
     }

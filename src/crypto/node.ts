@@ -12,6 +12,8 @@ interface NodeAeadKey {
   key: nc.KeyObject;
 }
 
+const AEAD_KEY_SIZES: Record<string, number> = { "aes-128-gcm": 16, "aes-256-gcm": 32 };
+
 const b64u = (b: Uint8Array): string => Buffer.from(b).toString("base64url");
 const fromB64u = (s: string | undefined): Uint8Array => new Uint8Array(Buffer.from(s ?? "", "base64url"));
 
@@ -63,26 +65,31 @@ export class NodeCryptoProvider implements CryptoProvider {
   }
 
   aeadKeyNew(alg: AeadName, key: Uint8Array): AeadKey | null {
-    if (key.length !== (alg === "aes-128-gcm" ? 16 : 32)) return null;
+    const size = AEAD_KEY_SIZES[alg];
+    if (!size || key.length !== size) return null;
+    // One prepared KeyObject per key: createCipheriv then skips key parsing.
     return { alg, key: nc.createSecretKey(key) } satisfies NodeAeadKey;
   }
 
   aeadSeal(k: AeadKey, nonce: Uint8Array, aad: Uint8Array, pt: Uint8Array): Uint8Array | null {
     const { alg, key } = k as NodeAeadKey;
-    if (nonce.length !== 12) return null;
-    const c = nc.createCipheriv(alg, key, nonce, { authTagLength: 16 });
-    if (aad.length) c.setAAD(aad);
-    const body = c.update(pt);
-    c.final();
-    const out = new Uint8Array(pt.length + 16);
-    out.set(body, 0);
-    out.set(c.getAuthTag(), pt.length);
-    return out;
+    if (nonce.length !== 12 || !key) return null;
+    try {
+      const c = nc.createCipheriv(alg, key, nonce, { authTagLength: 16 });
+      if (aad.length) c.setAAD(aad);
+      const out = new Uint8Array(pt.length + 16);
+      out.set(c.update(pt), 0);
+      c.final();
+      out.set(c.getAuthTag(), pt.length);
+      return out;
+    } catch {
+      return null;
+    }
   }
 
   aeadOpen(k: AeadKey, nonce: Uint8Array, aad: Uint8Array, ct: Uint8Array): Uint8Array | null {
     const { alg, key } = k as NodeAeadKey;
-    if (nonce.length !== 12 || ct.length < 16) return null;
+    if (nonce.length !== 12 || ct.length < 16 || !key) return null;
     try {
       const d = nc.createDecipheriv(alg, key, nonce, { authTagLength: 16 });
       if (aad.length) d.setAAD(aad);
