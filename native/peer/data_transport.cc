@@ -1,0 +1,132 @@
+#include "peer/data_transport.h"
+
+namespace wasmrtc::peer {
+
+DataTransport::DataTransport(crypto::Provider& crypto, const dtls::Certificate& local, bool dtls_client,
+                             std::string remote_fingerprint, uint32_t remote_max_message_size)
+    : crypto_(crypto), remote_max_message_size_(remote_max_message_size) {
+  dtls::DtlsConfig dc;
+  dc.role = dtls_client ? dtls::Role::kClient : dtls::Role::kServer;
+  dc.remote_fingerprint = std::move(remote_fingerprint);
+  dtls_ = std::make_unique<dtls::DtlsEndpoint>(crypto_, dc, local);
+  sctp::SctpConfig sc;
+  // DESIGN: a message up to the remote's max-message-size is accepted; larger ones are refused, never cut.
+  sc.max_message_size = remote_max_message_size_ ? remote_max_message_size_ : 65536;
+  sctp_ = std::make_unique<sctp::SctpAssociation>(crypto_, sc);
+  channels_ = std::make_unique<dcep::DataChannelManager>(*sctp_, dtls_client);
+}
+
+DataTransport::~DataTransport() = default;
+
+void DataTransport::start(Timestamp now) {
+  dtls_->start(now);
+  pump(now);
+}
+
+void DataTransport::handle_datagram(Timestamp now, ByteView datagram) {
+  dtls_->handle_datagram(now, datagram);
+  pump(now);
+}
+
+void DataTransport::handle_timeout(Timestamp now) {
+  dtls_->handle_timeout(now);
+  sctp_->handle_timeout(now);
+  pump(now);
+}
+
+Timestamp DataTransport::next_deadline() const {
+  return std::min(dtls_->next_deadline(), sctp_->next_deadline());
+}
+
+void DataTransport::pump(Timestamp now) {
+  for (int round = 0; round < 64; ++round) {
+    bool progress = false;
+    dtls::DtlsEvent de;
+    while (dtls_->poll_event(de)) {
+      progress = true;
+      switch (de.type) {
+        case dtls::DtlsEvent::Type::kConnected:
+          // Both ends open the association at once (RFC 8841 §6; SCTP handles the simultaneous open).
+          sctp_->connect(now);
+          break;
+        case dtls::DtlsEvent::Type::kData:
+          sctp_->handle_packet(now, ByteView(de.data));
+          break;
+        case dtls::DtlsEvent::Type::kClosed:
+          if (!finished_) events_.push_back({TransportEvent::Type::kClosed, de.reason, {}});
+          finished_ = true;
+          break;
+        case dtls::DtlsEvent::Type::kFailed:
+          if (!finished_) events_.push_back({TransportEvent::Type::kFailed, "DTLS: " + de.reason, {}});
+          finished_ = true;
+          break;
+      }
+    }
+    sctp::SctpEvent se;
+    while (sctp_->poll_event(se)) {
+      progress = true;
+      if (se.type == sctp::SctpEvent::Type::kConnected && !connected_) {
+        connected_ = true;
+        events_.push_back({TransportEvent::Type::kConnected, {}, {}});
+      } else if (se.type == sctp::SctpEvent::Type::kAborted && !finished_) {
+        events_.push_back({TransportEvent::Type::kFailed, "SCTP: " + se.reason, {}});
+        finished_ = true;
+      }
+      channels_->handle(now, se);
+    }
+    dcep::ChannelEvent ce;
+    while (channels_->poll_event(ce)) {
+      progress = true;
+      TransportEvent te{TransportEvent::Type::kChannel, {}, {}};
+      te.channel = std::move(ce);
+      events_.push_back(std::move(te));
+    }
+    std::vector<uint8_t> pkt;
+    while (sctp_->poll_transmit(pkt)) {
+      progress = true;
+      dtls_->send(ByteView(pkt));  // RFC 8261: one SCTP packet per DTLS record
+    }
+    while (dtls_->poll_datagram(pkt)) out_.push_back(std::move(pkt));
+    if (!progress) break;
+  }
+}
+
+bool DataTransport::poll_datagram(std::vector<uint8_t>& out) {
+  if (out_.empty()) return false;
+  out = std::move(out_.front());
+  out_.pop_front();
+  return true;
+}
+
+bool DataTransport::poll_event(TransportEvent& out) {
+  if (events_.empty()) return false;
+  out = std::move(events_.front());
+  events_.pop_front();
+  return true;
+}
+
+uint32_t DataTransport::create_channel(Timestamp now, const dcep::ChannelOptions& options) {
+  uint32_t h = channels_->create(now, options);
+  pump(now);
+  return h;
+}
+
+sctp::SendResult DataTransport::send(Timestamp now, uint32_t channel, ByteView data, bool is_string) {
+  auto r = channels_->send(now, channel, data, is_string);
+  pump(now);
+  return r;
+}
+
+void DataTransport::close_channel(Timestamp now, uint32_t channel) {
+  channels_->close(now, channel);
+  pump(now);
+}
+
+void DataTransport::close(Timestamp now) {
+  if (connected_) sctp_->abort("closed");
+  dtls_->close();
+  pump(now);
+  finished_ = true;
+}
+
+}  // namespace wasmrtc::peer

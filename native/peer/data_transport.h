@@ -1,0 +1,63 @@
+// The data path of a peer connection once ICE has a route: DTLS (RFC 8261)
+// carrying one SCTP association carrying data channels (RFC 8831/8832).
+// Sans-IO: datagrams of the selected ICE pair in and out, time, commands.
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/time.h"
+#include "crypto/provider.h"
+#include "dcep/data_channel_manager.h"
+#include "dtls/dtls_endpoint.h"
+#include "sctp/socket/sctp_association.h"
+
+namespace wasmrtc::peer {
+
+struct TransportEvent {
+  enum class Type : uint8_t { kConnected, kFailed, kClosed, kChannel };
+  Type type;
+  std::string reason;
+  dcep::ChannelEvent channel;  // kChannel
+};
+
+class DataTransport {
+ public:
+  // dtls_client follows the SDP a=setup negotiation (RFC 8842); the remote fingerprint comes from its SDP.
+  DataTransport(crypto::Provider& crypto, const dtls::Certificate& local, bool dtls_client,
+                std::string remote_fingerprint, uint32_t remote_max_message_size = 65536);
+  ~DataTransport();
+
+  void start(Timestamp now);  // once ICE has selected a pair
+  void handle_datagram(Timestamp now, ByteView datagram);
+  void handle_timeout(Timestamp now);
+  bool poll_datagram(std::vector<uint8_t>& out);
+  bool poll_event(TransportEvent& out);
+  Timestamp next_deadline() const;
+  void close(Timestamp now);
+
+  uint32_t create_channel(Timestamp now, const dcep::ChannelOptions& options);
+  sctp::SendResult send(Timestamp now, uint32_t channel, ByteView data, bool is_string);
+  void close_channel(Timestamp now, uint32_t channel);
+  dcep::DataChannelManager& channels() { return *channels_; }
+  size_t buffered_amount() const { return sctp_->buffered_amount(); }
+  bool connected() const { return connected_; }
+
+ private:
+  void pump(Timestamp now);
+
+  crypto::Provider& crypto_;
+  std::unique_ptr<dtls::DtlsEndpoint> dtls_;
+  std::unique_ptr<sctp::SctpAssociation> sctp_;
+  std::unique_ptr<dcep::DataChannelManager> channels_;
+  uint32_t remote_max_message_size_;
+  bool connected_ = false;
+  bool finished_ = false;
+  std::deque<std::vector<uint8_t>> out_;
+  std::deque<TransportEvent> events_;
+};
+
+}  // namespace wasmrtc::peer

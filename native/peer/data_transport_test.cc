@@ -1,0 +1,153 @@
+// Two data transports (DTLS → SCTP → data channels) over an in-memory link on virtual time.
+#include "peer/data_transport.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+namespace wasmrtc::peer {
+namespace {
+
+crypto::Provider& P() { return crypto::default_provider(); }
+
+struct Pair {
+  dtls::Certificate ca, cb;
+  std::unique_ptr<DataTransport> a, b;
+  Timestamp now = 0;
+  std::mt19937 rng{7};
+  double loss = 0;
+  std::vector<std::pair<Timestamp, std::vector<uint8_t>>> to_a, to_b;
+  std::vector<TransportEvent> ea, eb;
+
+  Pair() {
+    dtls::Certificate::generate(P(), "a", ca);
+    dtls::Certificate::generate(P(), "b", cb);
+    a = std::make_unique<DataTransport>(P(), ca, true, cb.fingerprint, 262144);
+    b = std::make_unique<DataTransport>(P(), cb, false, ca.fingerprint, 262144);
+  }
+  void step() {
+    std::vector<uint8_t> d;
+    std::uniform_real_distribution<double> u(0, 1);
+    while (a->poll_datagram(d)) if (u(rng) >= loss) to_b.emplace_back(now + ms(10), d);
+    while (b->poll_datagram(d)) if (u(rng) >= loss) to_a.emplace_back(now + ms(10), d);
+    TransportEvent e;
+    while (a->poll_event(e)) ea.push_back(e);
+    while (b->poll_event(e)) eb.push_back(e);
+    Timestamp next = std::min(a->next_deadline(), b->next_deadline());
+    for (auto& x : to_a) next = std::min(next, x.first);
+    for (auto& x : to_b) next = std::min(next, x.first);
+    if (next == kNever) return;
+    now = std::max(now, next);
+    for (auto* q : {&to_a, &to_b}) {
+      for (auto it = q->begin(); it != q->end();) {
+        if (it->first <= now) {
+          (q == &to_a ? a : b)->handle_datagram(now, ByteView(it->second));
+          it = q->erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    a->handle_timeout(now);
+    b->handle_timeout(now);
+  }
+  template <typename F>
+  bool until(F f, Duration limit) {
+    Timestamp end = now + limit;
+    for (int i = 0; i < 200000 && !f() && now < end; ++i) step();
+    step();
+    return f();
+  }
+  static std::vector<std::vector<uint8_t>> messages(const std::vector<TransportEvent>& ev, uint32_t ch) {
+    std::vector<std::vector<uint8_t>> out;
+    for (auto& e : ev) {
+      if (e.type == TransportEvent::Type::kChannel && e.channel.type == dcep::ChannelEvent::Type::kMessage &&
+          e.channel.channel == ch) {
+        out.push_back(e.channel.data);
+      }
+    }
+    return out;
+  }
+};
+
+TEST(DataTransport, DtlsSctpAndChannelsEndToEnd) {
+  Pair p;
+  dcep::ChannelOptions neg;
+  neg.label = "chat";
+  neg.negotiated = true;
+  neg.id = 1;
+  uint32_t na = p.a->create_channel(p.now, neg);
+  uint32_t nb = p.b->create_channel(p.now, neg);
+  dcep::ChannelOptions inband;
+  inband.label = "files";
+  uint32_t ia = p.a->create_channel(p.now, inband);
+  p.a->start(p.now);
+  p.b->start(p.now);
+  ASSERT_TRUE(p.until([&] { return p.a->connected() && p.b->connected(); }, seconds(10)));
+  ASSERT_TRUE(p.until([&] { return p.a->channels().state(ia) == dcep::ChannelState::kOpen; }, seconds(5)));
+  // The in-band channel appeared on b.
+  uint32_t ib = 0;
+  for (auto& e : p.eb) {
+    if (e.type == TransportEvent::Type::kChannel && e.channel.type == dcep::ChannelEvent::Type::kRemoteCreated) ib = e.channel.channel;
+  }
+  ASSERT_NE(ib, 0u);
+  EXPECT_EQ(p.b->channels().options(ib)->label, "files");
+  // Messages both ways, 1 byte to 256 KiB.
+  std::vector<std::vector<uint8_t>> sent;
+  for (size_t size : {size_t(1), size_t(1000), size_t(1200), size_t(65536), size_t(262144)}) {
+    std::vector<uint8_t> m(size);
+    for (size_t i = 0; i < size; ++i) m[i] = uint8_t(i * 7 + size);
+    sent.push_back(m);
+    ASSERT_EQ(p.a->send(p.now, na, ByteView(m), false), sctp::SendResult::kOk);
+    ASSERT_EQ(p.b->send(p.now, ib, ByteView(m), false), sctp::SendResult::kOk);
+  }
+  std::vector<uint8_t> too_big(262145);
+  EXPECT_EQ(p.a->send(p.now, na, ByteView(too_big), false), sctp::SendResult::kTooLarge);
+  ASSERT_TRUE(p.until([&] { return Pair::messages(p.eb, nb).size() == 5 && Pair::messages(p.ea, ia).size() == 5; },
+                      seconds(30)));
+  EXPECT_EQ(Pair::messages(p.eb, nb), sent);
+  EXPECT_EQ(Pair::messages(p.ea, ia), sent);
+  // Closing the in-band channel closes it on both sides.
+  p.a->close_channel(p.now, ia);
+  ASSERT_TRUE(p.until([&] { return p.b->channels().state(ib) == dcep::ChannelState::kClosed; }, seconds(5)));
+}
+
+TEST(DataTransport, SurvivesLossDuringTheHandshakeAndTransfer) {
+  Pair p;
+  p.loss = 0.1;
+  dcep::ChannelOptions neg;
+  neg.negotiated = true;
+  neg.id = 2;
+  uint32_t na = p.a->create_channel(p.now, neg);
+  uint32_t nb = p.b->create_channel(p.now, neg);
+  p.a->start(p.now);
+  p.b->start(p.now);
+  ASSERT_TRUE(p.until([&] { return p.a->connected() && p.b->connected(); }, seconds(60)));
+  for (uint32_t i = 0; i < 50; ++i) {
+    std::vector<uint8_t> m(3000, uint8_t(i));
+    ASSERT_EQ(p.a->send(p.now, na, ByteView(m), true), sctp::SendResult::kOk);
+  }
+  ASSERT_TRUE(p.until([&] { return Pair::messages(p.eb, nb).size() == 50; }, seconds(120)));
+  auto got = Pair::messages(p.eb, nb);
+  for (uint32_t i = 0; i < 50; ++i) EXPECT_EQ(got[i], std::vector<uint8_t>(3000, uint8_t(i)));
+}
+
+TEST(DataTransport, WrongFingerprintFails) {
+  dtls::Certificate ca, cb, other;
+  dtls::Certificate::generate(P(), "a", ca);
+  dtls::Certificate::generate(P(), "b", cb);
+  dtls::Certificate::generate(P(), "mitm", other);
+  Pair p;
+  p.a = std::make_unique<DataTransport>(P(), ca, true, other.fingerprint);  // expects someone else
+  p.b = std::make_unique<DataTransport>(P(), cb, false, ca.fingerprint);
+  p.a->start(p.now);
+  p.b->start(p.now);
+  ASSERT_TRUE(p.until([&] {
+    for (auto& e : p.ea) if (e.type == TransportEvent::Type::kFailed) return true;
+    return false;
+  }, seconds(10)));
+  EXPECT_FALSE(p.a->connected());
+}
+
+}  // namespace
+}  // namespace wasmrtc::peer
