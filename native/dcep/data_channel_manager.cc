@@ -27,6 +27,7 @@ uint32_t DataChannelManager::create(Timestamp now, const ChannelOptions& o) {
   if (o.negotiated) c.stream = o.id;
   uint32_t h = next_handle_++;
   auto& ch = channels_[h] = c;
+  if (ch.stream >= 0) bind_stream(ch);
   if (up_) {
     if (ch.options.negotiated) {
       ch.state = ChannelState::kOpen;
@@ -43,6 +44,7 @@ bool DataChannelManager::assign_stream(Channel& c) {
   for (int s = dtls_client_ ? 0 : 1; s <= kMaxStream; s += 2) {
     if (by_stream(uint16_t(s)) == kNoChannel) {
       c.stream = s;
+      bind_stream(c);
       return true;
     }
   }
@@ -91,9 +93,28 @@ void DataChannelManager::on_association_up(Timestamp now) {
   }
 }
 
+// A stream starts each channel with that channel's threshold (ids are reused after a close).
+void DataChannelManager::bind_stream(Channel& c) {
+  assoc_.set_buffered_amount_low_threshold(uint16_t(c.stream), c.low_threshold);
+}
+
+void DataChannelManager::start_closing(uint32_t handle, Channel& c) {
+  c.state = ChannelState::kClosing;
+  events_.push_back({ChannelEvent::Type::kClosing, handle, {}, false});
+}
+
 void DataChannelManager::handle(Timestamp now, const sctp::SctpEvent& e) {
   if (e.type == sctp::SctpEvent::Type::kConnected) {
     on_association_up(now);
+    return;
+  }
+  if (e.type == sctp::SctpEvent::Type::kBufferedAmountLow) {
+    uint32_t h = by_stream(e.message.stream);
+    if (h == kNoChannel) return;
+    const Channel& c = channels_[h];
+    if (c.app_sent && c.state != ChannelState::kClosed) {
+      events_.push_back({ChannelEvent::Type::kBufferedAmountLow, h, {}, false});
+    }
     return;
   }
   if (e.type == sctp::SctpEvent::Type::kStreamReset) {
@@ -104,7 +125,7 @@ void DataChannelManager::handle(Timestamp now, const sctp::SctpEvent& e) {
       c.remote_reset_done = true;
       // The peer closed: close our side too (RFC 8831 §6.7).
       if (!c.local_reset_done && c.state != ChannelState::kClosing) {
-        c.state = ChannelState::kClosing;
+        start_closing(h, c);
         assoc_.reset_stream(now, uint16_t(c.stream));
       }
     } else {
@@ -128,11 +149,13 @@ void DataChannelManager::handle(Timestamp now, const sctp::SctpEvent& e) {
   const sctp::SctpMessage& m = e.message;
   uint32_t h = by_stream(m.stream);
   if (m.ppid == ppid::kDcep) {
+    assoc_.consume(now, m.data.size());  // control messages never reach the application
     OpenMessage open;
     if (OpenMessage::parse(ByteView(m.data), open)) {
       if (h != kNoChannel) return;  // a stream already in use: ignore (RFC 8832 §6)
       Channel c;
       c.stream = m.stream;
+      bind_stream(c);
       c.state = ChannelState::kOpen;
       c.options.label = open.label;
       c.options.protocol = open.protocol;
@@ -156,7 +179,10 @@ void DataChannelManager::handle(Timestamp now, const sctp::SctpEvent& e) {
     }
     return;
   }
-  if (h == kNoChannel) return;
+  if (h == kNoChannel) {
+    assoc_.consume(now, m.data.size());  // nobody will read it
+    return;
+  }
   Channel& c = channels_[h];
   if (c.state == ChannelState::kConnecting) {
     // RFC 8832 §6: data after the OPEN implies the peer saw it; treat as the ACK.
@@ -165,6 +191,7 @@ void DataChannelManager::handle(Timestamp now, const sctp::SctpEvent& e) {
   }
   bool is_string = m.ppid == ppid::kString || m.ppid == ppid::kStringEmpty;
   bool empty = m.ppid == ppid::kStringEmpty || m.ppid == ppid::kBinaryEmpty;
+  if (empty) assoc_.consume(now, m.data.size());  // the placeholder byte (RFC 8831 §6.6)
   ChannelEvent ev{ChannelEvent::Type::kMessage, h, empty ? std::vector<uint8_t>() : m.data, is_string};
   events_.push_back(std::move(ev));
 }
@@ -174,6 +201,7 @@ sctp::SendResult DataChannelManager::send(Timestamp now, uint32_t channel, ByteV
   if (it == channels_.end() || it->second.state != ChannelState::kOpen || it->second.stream < 0) {
     return sctp::SendResult::kNotConnected;
   }
+  it->second.app_sent = true;
   // RFC 8831 §6.6: an empty message travels as one byte with the "empty" PPID.
   static const uint8_t kZero = 0;
   if (data.empty()) {
@@ -189,13 +217,28 @@ void DataChannelManager::close(Timestamp now, uint32_t channel) {
   if (it == channels_.end()) return;
   Channel& c = it->second;
   if (c.state == ChannelState::kClosed || c.state == ChannelState::kClosing) return;
+  start_closing(channel, c);
   if (c.stream < 0 || !up_) {
     c.state = ChannelState::kClosed;
     events_.push_back({ChannelEvent::Type::kClosed, channel, {}, false});
     return;
   }
-  c.state = ChannelState::kClosing;
   assoc_.reset_stream(now, uint16_t(c.stream));
+}
+
+void DataChannelManager::consume(Timestamp now, size_t bytes) { assoc_.consume(now, bytes); }
+
+size_t DataChannelManager::buffered_amount(uint32_t channel) const {
+  auto it = channels_.find(channel);
+  if (it == channels_.end() || it->second.stream < 0 || !it->second.app_sent) return 0;
+  return assoc_.buffered_amount(uint16_t(it->second.stream));
+}
+
+void DataChannelManager::set_buffered_amount_low_threshold(uint32_t channel, size_t bytes) {
+  auto it = channels_.find(channel);
+  if (it == channels_.end()) return;
+  it->second.low_threshold = bytes;
+  if (it->second.stream >= 0 && it->second.state != ChannelState::kClosed) bind_stream(it->second);
 }
 
 bool DataChannelManager::poll_event(ChannelEvent& out) {

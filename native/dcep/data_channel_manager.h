@@ -31,7 +31,9 @@ struct ChannelOptions {
 enum class ChannelState : uint8_t { kConnecting, kOpen, kClosing, kClosed };
 
 struct ChannelEvent {
-  enum class Type : uint8_t { kOpen, kRemoteCreated, kMessage, kClosed };
+  // kClosing: the channel started closing (our close() or the peer's stream reset); kClosed follows.
+  // kBufferedAmountLow: buffered_amount(channel) fell to at most the channel's threshold.
+  enum class Type : uint8_t { kOpen, kRemoteCreated, kMessage, kClosed, kBufferedAmountLow, kClosing };
   Type type;
   uint32_t channel = 0;   // handle (not the stream id, which may be assigned later)
   std::vector<uint8_t> data;
@@ -54,6 +56,15 @@ class DataChannelManager {
   sctp::SendResult send(Timestamp now, uint32_t channel, ByteView data, bool is_string);
   void close(Timestamp now, uint32_t channel);
 
+  // The application read `bytes` of received messages (data.size() of kMessage events): the
+  // SCTP receive window opens by that much (SctpConfig::app_owns_delivered). DCEP messages and
+  // the placeholder byte of empty messages never reach the application; they are consumed here.
+  void consume(Timestamp now, size_t bytes);
+  // Bytes of application messages on the channel not yet handed to SCTP packets.
+  size_t buffered_amount(uint32_t channel) const;
+  // kBufferedAmountLow fires on every fall from above `bytes` to at most it (default 0).
+  void set_buffered_amount_low_threshold(uint32_t channel, size_t bytes);
+
   bool poll_event(ChannelEvent& out);
   ChannelState state(uint32_t channel) const;
   int stream_id(uint32_t channel) const;  // -1 until assigned
@@ -66,7 +77,11 @@ class DataChannelManager {
     ChannelState state = ChannelState::kConnecting;
     bool local_reset_done = false;
     bool remote_reset_done = false;
+    bool app_sent = false;       // the application sent on it (DCEP OPEN/ACK alone is not its buffer)
+    size_t low_threshold = 0;
   };
+  void start_closing(uint32_t handle, Channel& c);
+  void bind_stream(Channel& c);
   bool assign_stream(Channel& c);
   void send_open(Timestamp now, Channel& c);
   uint32_t by_stream(uint16_t stream) const;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 
 namespace wasmrtc::dcep {
@@ -14,9 +15,9 @@ struct Pair {
   Timestamp now = 0;
   std::vector<ChannelEvent> ea, eb;
 
-  Pair() {
-    a = std::make_unique<sctp::SctpAssociation>(crypto::default_provider(), sctp::SctpConfig{});
-    b = std::make_unique<sctp::SctpAssociation>(crypto::default_provider(), sctp::SctpConfig{});
+  explicit Pair(sctp::SctpConfig cfg = {}) {
+    a = std::make_unique<sctp::SctpAssociation>(crypto::default_provider(), cfg);
+    b = std::make_unique<sctp::SctpAssociation>(crypto::default_provider(), cfg);
     ma = std::make_unique<DataChannelManager>(*a, /*dtls_client=*/true);
     mb = std::make_unique<DataChannelManager>(*b, /*dtls_client=*/false);
   }
@@ -155,6 +156,118 @@ TEST(DataChannelManager, InvalidOptionsAreRefused) {
   EXPECT_NE(p.ma->create(0, dup), DataChannelManager::kNoChannel);
   EXPECT_EQ(p.ma->create(0, dup), DataChannelManager::kNoChannel);
   EXPECT_EQ(p.ma->send(0, 12345, ByteView(), false), sctp::SendResult::kNotConnected);
+}
+
+std::vector<ChannelEvent::Type> types_for(const std::vector<ChannelEvent>& events, uint32_t channel) {
+  std::vector<ChannelEvent::Type> t;
+  for (auto& e : events) {
+    if (e.channel == channel) t.push_back(e.type);
+  }
+  return t;
+}
+
+TEST(DataChannelManager, ClosingIsReportedBeforeClosedOnBothSides) {
+  Pair p;
+  ChannelOptions o;
+  o.label = "x";
+  uint32_t h = p.ma->create(p.now, o);
+  p.connect();
+  uint32_t rh = p.eb[0].channel;
+  p.ma->close(p.now, h);
+  EXPECT_EQ(p.ma->state(h), ChannelState::kClosing);
+  for (int i = 0; i < 20; ++i) p.step();
+  using T = ChannelEvent::Type;
+  EXPECT_EQ(types_for(p.ea, h), (std::vector<T>{T::kOpen, T::kClosing, T::kClosed}));
+  // The remote learns of it from the incoming stream reset.
+  EXPECT_EQ(types_for(p.eb, rh), (std::vector<T>{T::kRemoteCreated, T::kOpen, T::kClosing, T::kClosed}));
+  // A channel closed before it had a stream still reports both.
+  Pair q;
+  uint32_t qh = q.ma->create(q.now, o);
+  q.ma->close(q.now, qh);
+  ChannelEvent e;
+  std::vector<T> seen;
+  while (q.ma->poll_event(e)) seen.push_back(e.type);
+  EXPECT_EQ(seen, (std::vector<T>{T::kClosing, T::kClosed}));
+}
+
+TEST(DataChannelManager, BufferedAmountPerChannelAndLowEvents) {
+  Pair p;
+  ChannelOptions o;
+  o.label = "bulk";
+  uint32_t h = p.ma->create(p.now, o);
+  ChannelOptions o2;
+  o2.label = "other";
+  uint32_t h2 = p.ma->create(p.now, o2);
+  p.connect();
+  ASSERT_EQ(p.ma->state(h), ChannelState::kOpen);
+  using T = ChannelEvent::Type;
+  auto lows = [&](uint32_t c) {
+    auto t = types_for(p.ea, c);
+    return std::count(t.begin(), t.end(), T::kBufferedAmountLow);
+  };
+  EXPECT_EQ(lows(h), 0);  // the DCEP OPEN is not the application's data
+  EXPECT_EQ(p.ma->buffered_amount(h), 0u);
+  // Threshold 0 and a single message: one event.
+  const uint8_t one[1] = {1};
+  ASSERT_EQ(p.ma->send(p.now, h, ByteView(one, 1), false), sctp::SendResult::kOk);
+  p.step();
+  EXPECT_EQ(lows(h), 1);
+  EXPECT_EQ(lows(h2), 0);
+  // A large message is held back by cwnd; the threshold event fires once it drains below it.
+  p.ma->set_buffered_amount_low_threshold(h, 20000);
+  std::vector<uint8_t> big(150000, 2);
+  ASSERT_EQ(p.ma->send(p.now, h, ByteView(big), false), sctp::SendResult::kOk);
+  EXPECT_GT(p.ma->buffered_amount(h), 20000u);
+  EXPECT_EQ(p.ma->buffered_amount(h2), 0u);
+  for (int i = 0; i < 20; ++i) p.step();
+  EXPECT_EQ(p.ma->buffered_amount(h), 0u);
+  EXPECT_EQ(lows(h), 2);
+  EXPECT_EQ(p.ma->buffered_amount(12345), 0u);  // unknown handle
+}
+
+TEST(DataChannelManager, ConsumeOpensTheWindowAndControlMessagesNeedNoReader) {
+  sctp::SctpConfig cfg;
+  cfg.app_owns_delivered = true;
+  cfg.receive_window = 20000;
+  Pair p(cfg);
+  ChannelOptions o;
+  o.label = "r";
+  uint32_t h = p.ma->create(p.now, o);
+  p.connect();
+  ASSERT_EQ(p.ma->state(h), ChannelState::kOpen);
+  std::vector<uint8_t> m(3000, 7);
+  for (int i = 0; i < 12; ++i) ASSERT_EQ(p.ma->send(p.now, h, ByteView(m), false), sctp::SendResult::kOk);
+  ASSERT_EQ(p.ma->send(p.now, h, ByteView(), true), sctp::SendResult::kOk);  // an empty message
+  for (int i = 0; i < 20; ++i) p.step();
+  auto received = [&] {
+    size_t n = 0, bytes = 0;
+    for (auto& e : p.eb) {
+      if (e.type == ChannelEvent::Type::kMessage) {
+        ++n;
+        bytes += e.data.size();
+      }
+    }
+    return std::make_pair(n, bytes);
+  };
+  // The unread messages hold the 20000-byte window: the rest waits at the sender.
+  auto [n1, bytes1] = received();
+  EXPECT_LT(n1, 13u);
+  EXPECT_LE(bytes1, 20000u + 1200u);
+  EXPECT_GT(p.ma->buffered_amount(h), 0u);
+  // The application reads what it has (and then everything that comes).
+  size_t consumed = bytes1;
+  p.mb->consume(p.now, bytes1);
+  for (int round = 0; round < 50 && received().first < 13; ++round) {
+    p.step();
+    auto [n, bytes] = received();
+    p.mb->consume(p.now, bytes - consumed);
+    consumed = bytes;
+  }
+  EXPECT_EQ(received().first, 13u);
+  EXPECT_EQ(received().second, 12u * 3000u);
+  // DCEP OPEN/ACK and the empty message's placeholder byte did not stay behind.
+  EXPECT_EQ(p.b->received_bytes_held(), 0u);
+  EXPECT_EQ(p.a->received_bytes_held(), 0u);
 }
 
 }  // namespace

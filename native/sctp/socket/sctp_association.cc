@@ -60,6 +60,7 @@ SctpAssociation::SctpAssociation(crypto::Provider& crypto, SctpConfig config)
   rto_ = config_.rto_initial;
   cwnd_ = uint32_t(10 * config_.mtu);  // DESIGN: initial cwnd 10 MTU
   ssthresh_ = config_.receive_window;
+  last_rwnd_sent_ = config_.receive_window;
 }
 
 SctpAssociation::~SctpAssociation() = default;
@@ -381,9 +382,14 @@ void SctpAssociation::handle_data(Timestamp now, const DataChunk& d) {
     return;
   }
   // Beyond what our window allows: drop; the sender retransmits when we have room.
+  // §6.2: at a zero window only the next expected TSN may still be taken, and only when
+  // unfinished fragments fill the window (it may complete one of them). When delivered
+  // messages the application has not read fill it, reading them opens it; take nothing.
   uint32_t window = advertised_window();
-  if (uint32_t(d.tsn - cum_tsn_in_) > 65536 || (window == 0 && d.tsn != cum_tsn_in_ + 1)) {
+  bool zero_window_drop = window == 0 && (d.tsn != cum_tsn_in_ + 1 || delivered_unread_ > 0);
+  if (uint32_t(d.tsn - cum_tsn_in_) > 65536 || zero_window_drop) {
     ++stats_.data_dropped;
+    if (zero_window_drop) sack_now_ = true;  // tell the prober the window is still closed
     return;
   }
   auto& rx = rx_[d.stream];
@@ -441,6 +447,7 @@ void SctpAssociation::deliver_ready(uint16_t stream) {
       for (auto f = it; f != stop; ++f) m.data.insert(m.data.end(), f->second.payload.begin(), f->second.payload.end());
       rx.fragments.erase(it, stop);
       unread_bytes_ -= std::min(unread_bytes_, total);
+      if (config_.app_owns_delivered) delivered_unread_ += total;  // counts until consume()
       if (!unordered) ++rx.next_ssn;
       events_.push_back({SctpEvent::Type::kMessage, std::move(m), {}});
       progress = true;
@@ -450,7 +457,24 @@ void SctpAssociation::deliver_ready(uint16_t stream) {
 }
 
 uint32_t SctpAssociation::advertised_window() const {
-  return unread_bytes_ >= config_.receive_window ? 0 : uint32_t(config_.receive_window - unread_bytes_);
+  size_t held = unread_bytes_ + delivered_unread_;
+  return held >= config_.receive_window ? 0 : uint32_t(config_.receive_window - held);
+}
+
+void SctpAssociation::consume(Timestamp now, size_t bytes) {
+  if (!config_.app_owns_delivered) return;
+  delivered_unread_ -= std::min(delivered_unread_, bytes);
+  if (state_ != State::kEstablished && state_ != State::kShutdownPending && state_ != State::kShutdownSent &&
+      state_ != State::kShutdownReceived) {
+    return;
+  }
+  // §6.2 window update with receiver-side silly window avoidance (RFC 1122 §4.2.3.3): announce
+  // an opening only when the sender may be held back by what we last said (less than half the
+  // window) and it grew by a useful amount (min(half the window, 4 packets)). Otherwise the
+  // SACKs the data already draws carry it.
+  const uint32_t w = advertised_window();
+  const uint32_t step = std::min<uint32_t>(config_.receive_window / 2, uint32_t(4 * config_.mtu));
+  if (last_rwnd_sent_ < config_.receive_window / 2 && w >= last_rwnd_sent_ + step) send_sack(now);
 }
 
 void SctpAssociation::send_sack(Timestamp now) {
@@ -458,6 +482,7 @@ void SctpAssociation::send_sack(Timestamp now) {
   SackChunk s;
   s.cumulative_tsn = cum_tsn_in_;
   s.a_rwnd = advertised_window();
+  last_rwnd_sent_ = s.a_rwnd;
   uint32_t base = cum_tsn_in_ - peer_initial_tsn_;
   for (auto it = above_cum_.begin(); it != above_cum_.end() && s.gaps.size() < kMaxGapBlocks;) {
     uint32_t start = *it, end = start;
@@ -639,6 +664,7 @@ SendResult SctpAssociation::send(Timestamp now, uint16_t stream, uint32_t ppid, 
     buffered_ += n;
     send_queue_.push_back(std::move(c));
   }
+  tx_streams_[stream].buffered += data.size;
   ++next_message_id_;
   transmit_data(now);
   return SendResult::kOk;
@@ -707,14 +733,38 @@ void SctpAssociation::transmit_data(Timestamp now) {
       peer_rwnd_ -= std::min<uint32_t>(peer_rwnd_, uint32_t(c.payload.size()));
       buffered_ -= c.payload.size();  // bufferedAmount falls when bytes go into packets
       ++stats_.data_chunks_out;
+      const uint16_t stream = c.stream;
+      const size_t n = c.payload.size();
       outstanding_.emplace(c.tsn - local_initial_tsn_, std::move(send_queue_.front()));
       send_queue_.pop_front();
+      buffered_fell(stream, n);
       any = true;
     }
     if (!any) break;
     out_.push_back(b.finish(crypto_));
     ++stats_.packets_out;
     if (t3_at_ == kNever) t3_at_ = now + rto_;
+  }
+}
+
+size_t SctpAssociation::buffered_amount(uint16_t stream) const {
+  auto it = tx_streams_.find(stream);
+  return it == tx_streams_.end() ? 0 : it->second.buffered;
+}
+
+void SctpAssociation::set_buffered_amount_low_threshold(uint16_t stream, size_t bytes) {
+  tx_streams_[stream].low_threshold = bytes;
+}
+
+// W3C bufferedamountlow semantics: one event per downward crossing of the threshold.
+void SctpAssociation::buffered_fell(uint16_t stream, size_t bytes) {
+  StreamTx& t = tx_streams_[stream];
+  const size_t before = t.buffered;
+  t.buffered -= std::min(t.buffered, bytes);
+  if (before > t.low_threshold && t.buffered <= t.low_threshold) {
+    SctpEvent e{SctpEvent::Type::kBufferedAmountLow, {}, {}};
+    e.message.stream = stream;
+    events_.push_back(std::move(e));
   }
 }
 
@@ -739,14 +789,17 @@ void SctpAssociation::abandon_message(OutChunk& first) {
     }
     forward_tsn_pending_ = true;  // a TSN was used: the peer must be told to skip it
   }
+  std::map<uint16_t, size_t> fell;
   for (auto it = send_queue_.begin(); it != send_queue_.end();) {
     if ((*it)->message_id == id) {
       buffered_ -= std::min(buffered_, (*it)->payload.size());
+      fell[(*it)->stream] += (*it)->payload.size();
       it = send_queue_.erase(it);
     } else {
       ++it;
     }
   }
+  for (auto& [stream, n] : fell) buffered_fell(stream, n);
 }
 
 void SctpAssociation::maybe_forward_tsn(Timestamp now) {

@@ -34,6 +34,10 @@ struct SctpConfig {
   int max_init_retransmits = 8;
   size_t max_send_buffer = 16 * 1024 * 1024;  // bytes queued and unacknowledged
   size_t max_message_size = 256 * 1024;
+  // false: a message stops counting against the receive window once it leaves as kMessage.
+  // true: it counts until the application reports it read with consume(), so a slow reader
+  // closes the window and slows the sender (DESIGN: received messages stay in the engine).
+  bool app_owns_delivered = false;
 };
 
 struct SctpMessage {
@@ -45,7 +49,7 @@ struct SctpMessage {
 struct SctpEvent {
   enum class Type : uint8_t { kConnected, kMessage, kBufferedAmountLow, kClosed, kAborted, kStreamReset };
   Type type;
-  SctpMessage message;  // kMessage; kStreamReset: message.stream = the stream
+  SctpMessage message;  // kMessage; kStreamReset, kBufferedAmountLow: message.stream = the stream
   std::string reason;   // kStreamReset: "incoming" (the peer closed its side) or "outgoing" (our reset completed)
 };
 
@@ -80,6 +84,9 @@ class SctpAssociation {
   bool reset_stream(Timestamp now, uint16_t stream);
   void shutdown(Timestamp now);
   void abort(const std::string& reason);
+  // The application has read `bytes` of delivered messages (only with app_owns_delivered). The
+  // window opens by that much; a substantial opening is announced with a SACK at once.
+  void consume(Timestamp now, size_t bytes);
 
   bool poll_transmit(std::vector<uint8_t>& out);
   bool poll_event(SctpEvent& out);
@@ -87,6 +94,13 @@ class SctpAssociation {
 
   State state() const { return state_; }
   size_t buffered_amount() const { return buffered_; }
+  // Bytes of one stream not yet handed to packets. kBufferedAmountLow (message.stream) is
+  // emitted each time it falls from above the stream's threshold (default 0) to at most it.
+  size_t buffered_amount(uint16_t stream) const;
+  void set_buffered_amount_low_threshold(uint16_t stream, size_t bytes);
+  // Received bytes the engine holds: fragments being reassembled, plus delivered messages not
+  // yet consumed when app_owns_delivered. Stays within the receive window (plus one packet).
+  size_t received_bytes_held() const { return unread_bytes_ + delivered_unread_; }
   uint32_t cwnd() const { return cwnd_; }
   Duration srtt() const { return srtt_; }
 
@@ -109,6 +123,7 @@ class SctpAssociation {
   void handle_data(Timestamp now, const DataChunk& d);
   void handle_sack(Timestamp now, const SackChunk& s);
   void deliver_ready(uint16_t stream);
+  void buffered_fell(uint16_t stream, size_t bytes);
   void send_sack(Timestamp now);
   void send_control(uint8_t type, uint8_t flags, ByteView value, uint32_t tag);
   void transmit_data(Timestamp now);
@@ -152,6 +167,11 @@ class SctpAssociation {
   std::deque<std::unique_ptr<OutChunk>> send_queue_;   // not yet given a TSN
   std::map<uint32_t, std::unique_ptr<OutChunk>> outstanding_;  // key: TSN - local_initial_tsn_
   std::map<uint16_t, uint16_t> next_ssn_;
+  struct StreamTx {
+    size_t buffered = 0;
+    size_t low_threshold = 0;
+  };
+  std::map<uint16_t, StreamTx> tx_streams_;  // created lazily, by send() or a threshold
   uint32_t peer_rwnd_ = 0;
   uint32_t cwnd_ = 0, ssthresh_ = 0, partial_bytes_acked_ = 0;
   size_t flight_size_ = 0;
@@ -182,7 +202,9 @@ class SctpAssociation {
 
   // receiving
   std::map<uint16_t, std::unique_ptr<StreamRx>> rx_;
-  size_t unread_bytes_ = 0;
+  size_t unread_bytes_ = 0;      // in fragments not yet reassembled
+  size_t delivered_unread_ = 0;  // delivered, not yet consumed (app_owns_delivered)
+  uint32_t last_rwnd_sent_ = 0;  // a_rwnd in our last SACK (or INIT / INIT-ACK)
 
   std::deque<std::vector<uint8_t>> out_;
   std::deque<SctpEvent> events_;

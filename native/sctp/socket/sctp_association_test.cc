@@ -1,5 +1,6 @@
 // Two of our associations over a simulated lossy link on virtual time.
 #include "sctp/socket/sctp_association.h"
+#include "sctp/testing/link.h"
 
 #include <gtest/gtest.h>
 
@@ -12,82 +13,10 @@
 namespace wasmrtc::sctp {
 namespace {
 
-crypto::Provider& P() { return crypto::default_provider(); }
+using testing::Link;
+using testing::message;
+using testing::P;
 
-struct Link {
-  struct InFlight {
-    Timestamp at;
-    int to;
-    std::vector<uint8_t> data;
-  };
-  std::unique_ptr<SctpAssociation> end[2];
-  std::vector<InFlight> wire;
-  std::mt19937 rng;
-  double loss = 0, dup = 0, reorder = 0;
-  Duration latency = ms(10);
-  Timestamp now = 0;
-  std::vector<SctpMessage> got[2];
-  bool up[2] = {false, false};
-  bool closed[2] = {false, false};
-  std::string aborted[2];
-  std::vector<std::string> resets[2];
-
-  explicit Link(uint32_t seed, SctpConfig cfg = {}) : rng(seed) {
-    end[0] = std::make_unique<SctpAssociation>(P(), cfg);
-    end[1] = std::make_unique<SctpAssociation>(P(), cfg);
-  }
-  double u() { return std::uniform_real_distribution<double>(0, 1)(rng); }
-  void pump() {
-    for (int i = 0; i < 2; ++i) {
-      std::vector<uint8_t> d;
-      while (end[i]->poll_transmit(d)) {
-        if (u() < loss) continue;
-        Duration extra = u() < reorder ? ms(15) : 0;
-        if (u() < dup) wire.push_back({now + latency + extra + 1, 1 - i, d});
-        wire.push_back({now + latency + extra, 1 - i, std::move(d)});
-      }
-      SctpEvent e;
-      while (end[i]->poll_event(e)) {
-        if (e.type == SctpEvent::Type::kConnected) up[i] = true;
-        if (e.type == SctpEvent::Type::kMessage) got[i].push_back(std::move(e.message));
-        if (e.type == SctpEvent::Type::kClosed) closed[i] = true;
-        if (e.type == SctpEvent::Type::kAborted) aborted[i] = e.reason;
-        if (e.type == SctpEvent::Type::kStreamReset) resets[i].push_back(e.reason + ":" + std::to_string(e.message.stream));
-      }
-    }
-  }
-  template <typename Done>
-  bool run(Done done, Timestamp limit) {
-    pump();
-    for (int steps = 0; steps < 2000000 && !done(); ++steps) {
-      Timestamp next = std::min(end[0]->next_deadline(), end[1]->next_deadline());
-      for (const auto& w : wire) next = std::min(next, w.at);
-      if (next == kNever || next > limit) break;
-      now = std::max(now, next);
-      std::vector<InFlight> due;
-      for (auto it = wire.begin(); it != wire.end();) {
-        if (it->at <= now) {
-          due.push_back(std::move(*it));
-          it = wire.erase(it);
-        } else {
-          ++it;
-        }
-      }
-      for (auto& d : due) end[d.to]->handle_packet(now, ByteView(d.data));
-      end[0]->handle_timeout(now);
-      end[1]->handle_timeout(now);
-      pump();
-    }
-    return done();
-  }
-};
-
-std::vector<uint8_t> message(std::mt19937& rng, size_t size, uint32_t seq) {
-  std::vector<uint8_t> m(size);
-  for (size_t i = 0; i < size; ++i) m[i] = uint8_t(rng() ^ seq);
-  if (size >= 4) std::memcpy(m.data(), &seq, 4);
-  return m;
-}
 
 TEST(SctpAssociation, SimultaneousOpenConnects) {
   Link l(1);
