@@ -3,6 +3,7 @@
 // checked. Times are microseconds carried as doubles (exact below 2^53), so
 // JavaScript needs no BigInt. Datagrams and outputs move as packed records
 // (native/endpoint/io_batch.h), many per call.
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -370,4 +371,233 @@ WR_EXPORT(wr_dtls_send) int wr_dtls_send(uint32_t h, uint32_t id, const uint8_t*
 WR_EXPORT(wr_dtls_close) int wr_dtls_close(uint32_t h, uint32_t id) {
   Endpoint* ep = endpoints().get(h);
   return ep && ep->close_dtls(id) ? 0 : -1;
+}
+
+// ---------------------------------------------------------------- peer connections
+namespace {
+
+wasmrtc::peer::PeerConnection* peer_of(uint32_t h, uint32_t id, Endpoint*& ep) {
+  ep = endpoints().get(h);
+  return ep ? ep->peer(id) : nullptr;
+}
+
+// Peer keys (max_message_size, receive_window) plus the ICE agent's keys (parse_ice_config).
+bool parse_peer_config(std::string_view text, wasmrtc::peer::PeerConfig& out) {
+  std::string ice;
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(pos, end - pos);
+    pos = end + 1;
+    if (line.empty()) continue;
+    size_t eq = line.find('=');
+    std::string_view key = line.substr(0, eq), value = eq == std::string_view::npos ? "" : line.substr(eq + 1);
+    if (key == "max_message_size" || key == "receive_window") {
+      uint64_t v = 0;
+      if (value.empty() || value.size() > 10) return false;
+      for (char c : value) {
+        if (c < '0' || c > '9') return false;
+        v = v * 10 + uint64_t(c - '0');
+      }
+      if (key == "max_message_size") {
+        if (v < 1 || v > 0x40000000) return false;
+        out.max_message_size = uint32_t(v);
+      } else {
+        if (v < 16384 || v > 0x40000000) return false;
+        out.receive_window = uint32_t(v);
+      }
+      continue;
+    }
+    ice.append(line.data(), line.size());
+    ice.push_back('\n');
+  }
+  return wasmrtc::parse_ice_config(ice, out.ice);
+}
+
+int send_result_code(wasmrtc::sctp::SendResult r) {
+  switch (r) {
+    case wasmrtc::sctp::SendResult::kOk: return 0;
+    case wasmrtc::sctp::SendResult::kTooLarge: return 1;
+    case wasmrtc::sctp::SendResult::kBufferFull: return 2;
+    case wasmrtc::sctp::SendResult::kNotConnected: return 3;
+    case wasmrtc::sctp::SendResult::kStreamResetting: return 4;
+  }
+  return 3;
+}
+
+}  // namespace
+
+WR_EXPORT(wr_peer_new) uint32_t wr_peer_new(uint32_t h, double now_us, const char* cfg, size_t len) {
+  Endpoint* ep = endpoints().get(h);
+  wasmrtc::peer::PeerConfig config;
+  if (!ep || !parse_peer_config(std::string_view(cfg ? cfg : "", cfg ? len : 0), config)) return 0;
+  return ep->create_peer(to_time(now_us), std::move(config));
+}
+
+WR_EXPORT(wr_peer_count) int wr_peer_count(uint32_t h) {
+  Endpoint* ep = endpoints().get(h);
+  return ep ? int(ep->peer_count()) : -1;
+}
+
+WR_EXPORT(wr_peer_add_host)
+int wr_peer_add_host(uint32_t h, uint32_t id, uint32_t socket, uint32_t family, uint32_t port, const uint8_t* ip) {
+  Endpoint* ep = nullptr;
+  wasmrtc::peer::PeerConnection* pc = peer_of(h, id, ep);
+  wasmrtc::SocketAddress addr;
+  if (!pc || socket >= 0x8000 || !read_address(family, port, ip, addr)) return -1;
+  pc->agent().add_host_candidate(uint16_t(socket), addr);
+  return 0;
+}
+
+// kind 0 = STUN, 1 = TURN (username/password used).
+WR_EXPORT(wr_peer_add_server)
+int wr_peer_add_server(uint32_t h, uint32_t id, uint32_t kind, uint32_t family, uint32_t port, const uint8_t* ip,
+                       const char* user, size_t user_len, const char* pass, size_t pass_len) {
+  Endpoint* ep = nullptr;
+  wasmrtc::peer::PeerConnection* pc = peer_of(h, id, ep);
+  wasmrtc::SocketAddress addr;
+  if (!pc || port == 0 || !read_address(family, port, ip, addr) || user_len > 512 || pass_len > 512) return -1;
+  if (kind == 0) {
+    pc->agent().add_stun_server(addr);
+  } else if (kind == 1) {
+    pc->agent().add_turn_server(addr, text(user, user_len), text(pass, pass_len));
+  } else {
+    return -1;
+  }
+  return 0;
+}
+
+// 0 done, -1 bad handle, -2 refused (wr_peer_error says why).
+WR_EXPORT(wr_peer_create_offer) int wr_peer_create_offer(uint32_t h, uint32_t id, double now_us) {
+  Endpoint* ep = nullptr;
+  wasmrtc::peer::PeerConnection* pc = peer_of(h, id, ep);
+  if (!pc) return -1;
+  bool ok = pc->create_offer(to_time(now_us));
+  ep->collect_peer(id);
+  return ok ? 0 : -2;
+}
+
+// type: 0 offer, 1 answer, 2 pranswer, 3 rollback.
+WR_EXPORT(wr_peer_set_remote)
+int wr_peer_set_remote(uint32_t h, uint32_t id, double now_us, uint32_t type, const char* sdp, size_t len) {
+  Endpoint* ep = nullptr;
+  wasmrtc::peer::PeerConnection* pc = peer_of(h, id, ep);
+  if (!pc || type > 3 || (!sdp && len) || len > 1024 * 1024) return -1;
+  bool ok = pc->set_remote_description(to_time(now_us), wasmrtc::peer::DescriptionType(type), text(sdp, len));
+  ep->collect_peer(id);
+  return ok ? 0 : -2;
+}
+
+WR_EXPORT(wr_peer_error) int wr_peer_error(uint32_t h, uint32_t id, char* out, size_t cap) {
+  Endpoint* ep = nullptr;
+  wasmrtc::peer::PeerConnection* pc = peer_of(h, id, ep);
+  if (!pc || !out) return -1;
+  const std::string& e = pc->last_error();
+  size_t n = std::min(e.size(), cap);
+  std::memcpy(out, e.data(), n);
+  return int(n);
+}
+
+// 0 added (or kept until the remote description), -1 bad handle, -2 malformed, -3 not usable.
+WR_EXPORT(wr_peer_add_candidate)
+int wr_peer_add_candidate(uint32_t h, uint32_t id, double now_us, const char* mid, size_t mid_len, const char* line,
+                          size_t len) {
+  Endpoint* ep = nullptr;
+  wasmrtc::peer::PeerConnection* pc = peer_of(h, id, ep);
+  if (!pc || mid_len > 256 || len > 4096 || (!line && len)) return -1;
+  int r = pc->add_remote_candidate(to_time(now_us), text(mid, mid_len), text(line, len));
+  ep->collect_peer(id);
+  return r;
+}
+
+WR_EXPORT(wr_peer_resolved)
+int wr_peer_resolved(uint32_t h, uint32_t id, double now_us, const char* name, size_t len, uint32_t family,
+                     const uint8_t* ip) {
+  Endpoint* ep = nullptr;
+  wasmrtc::peer::PeerConnection* pc = peer_of(h, id, ep);
+  if (!pc || !name || len > 253) return -1;
+  wasmrtc::SocketAddress addr;
+  if (family != 0 && !read_address(family, 0, ip, addr)) return -1;
+  pc->resolved(to_time(now_us), std::string(name, len), addr);
+  ep->collect_peer(id);
+  return 0;
+}
+
+// flags: bit 0 ordered, bit 1 negotiated. stream_id, max_retransmits, max_lifetime_ms: -1 when unset.
+WR_EXPORT(wr_peer_channel_new)
+uint32_t wr_peer_channel_new(uint32_t h, uint32_t id, double now_us, const char* label, size_t label_len,
+                             const char* protocol, size_t protocol_len, uint32_t flags, int stream_id,
+                             int max_retransmits, int max_lifetime_ms, uint32_t priority) {
+  Endpoint* ep = nullptr;
+  wasmrtc::peer::PeerConnection* pc = peer_of(h, id, ep);
+  if (!pc || label_len > 65535 || protocol_len > 65535 || priority > 0xFFFF) return 0;
+  wasmrtc::dcep::ChannelOptions o;
+  o.label = text(label, label_len);
+  o.protocol = text(protocol, protocol_len);
+  o.ordered = (flags & 1) != 0;
+  o.negotiated = (flags & 2) != 0;
+  o.id = stream_id < 0 ? -1 : stream_id;
+  o.max_retransmits = max_retransmits < 0 ? -1 : std::min(max_retransmits, 65535);
+  o.max_lifetime_ms = max_lifetime_ms < 0 ? -1 : std::min(max_lifetime_ms, 65535);
+  o.priority = uint16_t(priority);
+  uint32_t ch = pc->create_channel(to_time(now_us), o);
+  ep->collect_peer(id);
+  return ch;
+}
+
+// 0 ok, 1 too large, 2 buffer full, 3 not open, 4 closing; -1 bad handle.
+WR_EXPORT(wr_peer_send)
+int wr_peer_send(uint32_t h, uint32_t id, double now_us, uint32_t channel, const uint8_t* data, size_t len,
+                 int is_string) {
+  Endpoint* ep = nullptr;
+  wasmrtc::peer::PeerConnection* pc = peer_of(h, id, ep);
+  if (!pc || (!data && len)) return -1;
+  int r = send_result_code(pc->send(to_time(now_us), channel, wasmrtc::ByteView(data, len), is_string != 0));
+  ep->collect_peer(id);
+  return r;
+}
+
+WR_EXPORT(wr_peer_channel_close) int wr_peer_channel_close(uint32_t h, uint32_t id, double now_us, uint32_t channel) {
+  Endpoint* ep = nullptr;
+  wasmrtc::peer::PeerConnection* pc = peer_of(h, id, ep);
+  if (!pc) return -1;
+  pc->close_channel(to_time(now_us), channel);
+  ep->collect_peer(id);
+  return 0;
+}
+
+WR_EXPORT(wr_peer_buffered) double wr_peer_buffered(uint32_t h, uint32_t id, uint32_t channel) {
+  Endpoint* ep = nullptr;
+  wasmrtc::peer::PeerConnection* pc = peer_of(h, id, ep);
+  return pc ? double(pc->buffered_amount(channel)) : -1.0;
+}
+
+WR_EXPORT(wr_peer_set_low_threshold) int wr_peer_set_low_threshold(uint32_t h, uint32_t id, uint32_t channel, double bytes) {
+  Endpoint* ep = nullptr;
+  wasmrtc::peer::PeerConnection* pc = peer_of(h, id, ep);
+  if (!pc || !(bytes >= 0) || bytes > 4.0e9) return -1;
+  pc->set_buffered_amount_low_threshold(channel, size_t(bytes));
+  return 0;
+}
+
+// The application read `bytes` of delivered messages; the SCTP receive window reopens.
+WR_EXPORT(wr_peer_consume) int wr_peer_consume(uint32_t h, uint32_t id, double now_us, double bytes) {
+  Endpoint* ep = nullptr;
+  wasmrtc::peer::PeerConnection* pc = peer_of(h, id, ep);
+  if (!pc || !(bytes >= 0) || bytes > 4.0e9) return -1;
+  pc->consume(to_time(now_us), size_t(bytes));
+  ep->collect_peer(id);
+  return 0;
+}
+
+WR_EXPORT(wr_peer_remote_max_message_size) double wr_peer_remote_max_message_size(uint32_t h, uint32_t id) {
+  Endpoint* ep = nullptr;
+  wasmrtc::peer::PeerConnection* pc = peer_of(h, id, ep);
+  return pc ? double(pc->remote_max_message_size()) : -1.0;
+}
+
+WR_EXPORT(wr_peer_close) int wr_peer_close(uint32_t h, uint32_t id, double now_us) {
+  Endpoint* ep = endpoints().get(h);
+  return ep && ep->close_peer(to_time(now_us), id) ? 0 : -1;
 }

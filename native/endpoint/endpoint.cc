@@ -69,7 +69,184 @@ void Endpoint::handle_datagram(Timestamp now, uint16_t socket, const SocketAddre
       return;
     }
   }
+  if (route_to_peers(now, socket, from, data)) return;
   if (!route_to_agents(now, socket, from, data)) ++stats_.dropped_unhandled;
+}
+
+// ---------------------------------------------------------------- peer connections
+const dtls::Certificate* Endpoint::peer_certificate() {
+  if (!peer_cert_) {
+    auto c = std::make_unique<dtls::Certificate>();
+    if (!dtls::Certificate::generate(crypto_, "wasmrtc", *c)) return nullptr;
+    peer_cert_ = std::move(c);
+  }
+  return peer_cert_.get();
+}
+
+uint32_t Endpoint::create_peer(Timestamp now, peer::PeerConfig config) {
+  if (peers_.size() >= config_.max_peers) return 0;
+  const dtls::Certificate* cert = peer_certificate();
+  if (!cert) return 0;
+  auto slot = std::make_unique<PeerSlot>();
+  slot->pc = std::make_unique<peer::PeerConnection>(crypto_, *cert, std::move(config), now);
+  const std::string& ufrag = slot->pc->agent().local_ufrag();
+  if (peer_by_ufrag_.count(ufrag)) return 0;  // the ufrag is the demultiplexing key
+  for (const auto& [id, a] : agents_) {
+    if (a->local_ufrag() == ufrag) return 0;
+  }
+  slot->id = next_agent_id_++;
+  uint32_t id = slot->id;
+  peer_by_ufrag_[ufrag] = id;
+  peers_[id] = std::move(slot);
+  return id;
+}
+
+Endpoint::PeerSlot* Endpoint::peer_slot(uint32_t id) {
+  auto it = peers_.find(id);
+  return it == peers_.end() ? nullptr : it->second.get();
+}
+
+peer::PeerConnection* Endpoint::peer(uint32_t id) {
+  PeerSlot* s = peer_slot(id);
+  return s ? s->pc.get() : nullptr;
+}
+
+bool Endpoint::close_peer(Timestamp now, uint32_t id) {
+  PeerSlot* s = peer_slot(id);
+  if (!s) return false;
+  s->pc->close(now);
+  ice::IceTransmit t;
+  while (s->pc->poll_transmit(t)) queue_transmit(t.socket, t.to, std::move(t.data));
+  events_.erase(std::remove_if(events_.begin(), events_.end(),
+                               [id](const EndpointEvent& e) { return e.id == id && uint16_t(e.type) >= 30; }),
+                events_.end());
+  peer_by_ufrag_.erase(s->pc->agent().local_ufrag());
+  for (auto it = peer_routes_.begin(); it != peer_routes_.end();) {
+    it = it->second == id ? peer_routes_.erase(it) : std::next(it);
+  }
+  peers_.erase(id);
+  return true;
+}
+
+void Endpoint::collect_peer(uint32_t id) {
+  if (PeerSlot* s = peer_slot(id)) collect_peer(*s);
+}
+
+namespace {
+void put_u32(std::vector<uint8_t>& b, uint32_t v) {
+  for (int i = 0; i < 4; ++i) b.push_back(uint8_t(v >> (8 * i)));
+}
+void put_u16(std::vector<uint8_t>& b, uint16_t v) {
+  b.push_back(uint8_t(v));
+  b.push_back(uint8_t(v >> 8));
+}
+void put_text(std::vector<uint8_t>& b, const std::string& s) { b.insert(b.end(), s.begin(), s.end()); }
+}  // namespace
+
+void Endpoint::collect_peer(PeerSlot& slot) {
+  ice::IceTransmit t;
+  while (slot.pc->poll_transmit(t)) queue_transmit(t.socket, t.to, std::move(t.data));
+  peer::PeerEvent e;
+  while (slot.pc->poll_event(e)) {
+    EndpointEvent ev;
+    ev.id = slot.id;
+    auto& b = ev.payload;
+    using T = peer::PeerEvent::Type;
+    switch (e.type) {
+      case T::kLocalDescription:
+        ev.type = EndpointEventType::kPeerLocalDescription;
+        b.push_back(e.code);
+        put_text(b, e.text);
+        break;
+      case T::kLocalCandidate:
+        ev.type = EndpointEventType::kPeerLocalCandidate;
+        put_u16(b, e.mline_index);
+        b.push_back(uint8_t(std::min<size_t>(e.mid.size(), 255)));
+        b.insert(b.end(), e.mid.begin(), e.mid.begin() + std::min<size_t>(e.mid.size(), 255));
+        put_text(b, e.text);
+        break;
+      case T::kGatheringState:
+        ev.type = EndpointEventType::kPeerGatheringState;
+        b.push_back(e.code);
+        break;
+      case T::kSignalingState:
+        ev.type = EndpointEventType::kPeerSignalingState;
+        b.push_back(e.code);
+        break;
+      case T::kConnectionState:
+        ev.type = EndpointEventType::kPeerConnectionState;
+        b.push_back(e.code);
+        put_text(b, e.text);
+        break;
+      case T::kResolve:
+        ev.type = EndpointEventType::kPeerResolve;
+        put_text(b, e.text);
+        break;
+      case T::kChannelOpen:
+        ev.type = EndpointEventType::kPeerChannelOpen;
+        put_u32(b, e.channel);
+        put_u16(b, uint16_t(e.stream < 0 ? 65535 : e.stream));
+        break;
+      case T::kChannelReceived: {
+        ev.type = EndpointEventType::kPeerChannelReceived;
+        const dcep::ChannelOptions& o = e.options;
+        put_u32(b, e.channel);
+        put_u16(b, uint16_t(e.stream < 0 ? 65535 : e.stream));
+        b.push_back(o.ordered ? 1 : 0);
+        b.push_back(o.negotiated ? 1 : 0);
+        put_u32(b, uint32_t(int32_t(o.max_retransmits)));
+        put_u32(b, uint32_t(int32_t(o.max_lifetime_ms)));
+        put_u16(b, o.priority);
+        put_u32(b, uint32_t(o.label.size()));
+        put_text(b, o.label);
+        put_text(b, o.protocol);
+        break;
+      }
+      case T::kChannelMessage:
+        ev.type = EndpointEventType::kPeerChannelMessage;
+        b.reserve(5 + e.data.size());
+        put_u32(b, e.channel);
+        b.push_back(e.is_string ? 1 : 0);
+        b.insert(b.end(), e.data.begin(), e.data.end());
+        break;
+      case T::kChannelClosing:
+        ev.type = EndpointEventType::kPeerChannelClosing;
+        put_u32(b, e.channel);
+        break;
+      case T::kChannelClosed:
+        ev.type = EndpointEventType::kPeerChannelClosed;
+        put_u32(b, e.channel);
+        break;
+      case T::kBufferedAmountLow:
+        ev.type = EndpointEventType::kPeerBufferedAmountLow;
+        put_u32(b, e.channel);
+        break;
+    }
+    events_.push_back(std::move(ev));
+  }
+}
+
+bool Endpoint::route_to_peers(Timestamp now, uint16_t socket, const SocketAddress& from, ByteView data) {
+  if (peers_.empty()) return false;
+  RouteKey key{socket, from};
+  auto hit = peer_routes_.find(key);
+  if (hit != peer_routes_.end()) {
+    PeerSlot* s = peer_slot(hit->second);
+    if (s && s->pc->agent().handle_data(now, socket, from, data)) {
+      s->pc->process(now);
+      collect_peer(*s);
+      return true;
+    }
+  }
+  for (auto& [id, s] : peers_) {
+    if (s->pc->agent().handle_data(now, socket, from, data)) {
+      peer_routes_[key] = id;
+      s->pc->process(now);
+      collect_peer(*s);
+      return true;
+    }
+  }
+  return false;
 }
 
 uint32_t Endpoint::create_dtls(uint16_t socket, const SocketAddress& remote, dtls::DtlsConfig config) {
@@ -264,6 +441,36 @@ void Endpoint::handle_stun(Timestamp now, uint16_t socket, const SocketAddress& 
     return;
   }
   // Connectivity checks carry "ourufrag:theirufrag"; answers match a transaction of one agent.
+  if (!peers_.empty()) {
+    std::string user;
+    RouteKey key{socket, from};
+    if (msg.message_class() == stun::MessageClass::kRequest && msg.get_string(stun::attr::kUsername, user)) {
+      auto it = peer_by_ufrag_.find(user.substr(0, user.find(':')));
+      if (it != peer_by_ufrag_.end()) {
+        PeerSlot& s = *peers_[it->second];
+        s.pc->agent().handle_stun(now, socket, from, msg);
+        if (peer_routes_.size() < 16 * config_.max_peers) peer_routes_[key] = s.id;
+        s.pc->process(now);
+        collect_peer(s);
+        return;
+      }
+    } else if (msg.message_class() != stun::MessageClass::kRequest) {
+      auto hit = peer_routes_.find(key);
+      PeerSlot* first = hit != peer_routes_.end() ? peer_slot(hit->second) : nullptr;
+      if (first && first->pc->agent().handle_stun(now, socket, from, msg)) {
+        first->pc->process(now);
+        collect_peer(*first);
+        return;
+      }
+      for (auto& [id, s] : peers_) {
+        if (s.get() != first && s->pc->agent().handle_stun(now, socket, from, msg)) {
+          s->pc->process(now);
+          collect_peer(*s);
+          return;
+        }
+      }
+    }
+  }
   if (!agents_.empty()) {
     std::string user;
     if (msg.message_class() == stun::MessageClass::kRequest && msg.get_string(stun::attr::kUsername, user)) {
@@ -369,6 +576,12 @@ void Endpoint::finish(ClientRequest& req) {
 }
 
 void Endpoint::handle_timeout(Timestamp now) {
+  for (auto& [id, s] : peers_) {
+    if (s->pc->next_deadline() <= now) {
+      s->pc->handle_timeout(now);
+      collect_peer(*s);
+    }
+  }
   for (auto& d : dtls_) {
     if (d->ep->next_deadline() <= now) d->ep->handle_timeout(now);
     collect_dtls(*d);
@@ -394,6 +607,7 @@ Timestamp Endpoint::next_deadline() const {
   for (const auto& [id, a] : agents_) t = std::min(t, a->next_deadline());
   for (const auto& d : dtls_) t = std::min(t, d->ep->next_deadline());
   for (const auto& req : requests_) t = std::min(t, req->txn.next_deadline());
+  for (const auto& [id, s] : peers_) t = std::min(t, s->pc->next_deadline());
   return t;
 }
 

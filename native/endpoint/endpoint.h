@@ -20,7 +20,9 @@
 #include "crypto/provider.h"
 #include "dtls/dtls_endpoint.h"
 #include "ice/ice_agent.h"
+#include "peer/peer_connection.h"
 #include "stun/client_transaction.h"
+#include <unordered_map>
 
 namespace wasmrtc {
 
@@ -31,6 +33,7 @@ struct EndpointConfig {
   size_t max_client_transactions = 64;
   size_t max_queued_transmits = 4096;
   size_t max_agents = 4096;
+  size_t max_peers = 16384;
 
   // Parses "key=value" lines; unknown keys and bad values are rejected.
   static bool parse(std::string_view text, EndpointConfig& out);
@@ -61,6 +64,20 @@ enum class EndpointEventType : uint16_t {
   kDtlsData = 21,           // payload = application data
   kDtlsClosed = 22,         // payload = reason
   kDtlsFailed = 23,         // payload = reason
+  // Peer connections: id = peer id. Channel payloads start with u32 channel handle (LE).
+  kPeerLocalDescription = 30,  // payload = u8 DescriptionType + SDP
+  kPeerLocalCandidate = 31,    // payload = u16 m-line index, u8 mid length, mid, candidate line
+  kPeerGatheringState = 32,    // payload = u8 state
+  kPeerSignalingState = 33,    // payload = u8 state
+  kPeerConnectionState = 34,   // payload = u8 state + reason
+  kPeerResolve = 35,           // payload = host name to resolve (wr_peer_resolved answers)
+  kPeerChannelOpen = 40,       // payload = u32 channel, u16 stream id
+  kPeerChannelReceived = 41,   // payload = u32 channel, u16 stream, u8 ordered, u8 negotiated, i32 max_retransmits,
+                               //           i32 max_lifetime_ms, u16 priority, u32 label length, label, protocol
+  kPeerChannelMessage = 42,    // payload = u32 channel, u8 is_string, message bytes
+  kPeerChannelClosing = 43,    // payload = u32 channel
+  kPeerChannelClosed = 44,     // payload = u32 channel
+  kPeerBufferedAmountLow = 45, // payload = u32 channel
 };
 
 struct Transmit {
@@ -118,6 +135,15 @@ class Endpoint {
   // Call after any command on an agent: moves its outputs into the endpoint's queues.
   void collect_agent(uint32_t id);
 
+  // --- Peer connections sharing this endpoint's sockets (told apart by ICE ufrag, then by remote address).
+  uint32_t create_peer(Timestamp now, peer::PeerConfig config);  // 0 when refused
+  peer::PeerConnection* peer(uint32_t id);
+  // Final: the last datagrams (SCTP ABORT, DTLS close_notify) are queued, no event for it is left.
+  bool close_peer(Timestamp now, uint32_t id);
+  // Call after any command on a peer.
+  void collect_peer(uint32_t id);
+  size_t peer_count() const { return peers_.size(); }
+
   // --- DTLS sessions over one socket to one remote (a remote with port 0 binds to the
   // first peer that sends a DTLS record: a server waiting for its client).
   uint32_t create_dtls(uint16_t socket, const SocketAddress& remote, dtls::DtlsConfig config);
@@ -138,8 +164,30 @@ class Endpoint {
   void collect_dtls(DtlsSession& s);
   bool route_to_agents(Timestamp now, uint16_t socket, const SocketAddress& from, ByteView data);
 
+  struct PeerSlot {
+    uint32_t id = 0;
+    std::unique_ptr<peer::PeerConnection> pc;
+  };
+  struct RouteKey {
+    uint16_t socket;
+    SocketAddress from;
+    bool operator==(const RouteKey& o) const { return socket == o.socket && from == o.from; }
+  };
+  struct RouteKeyHash {
+    size_t operator()(const RouteKey& k) const { return SocketAddressHash()(k.from) * 31 + k.socket; }
+  };
+  void collect_peer(PeerSlot& slot);
+  PeerSlot* peer_slot(uint32_t id);
+  bool route_to_peers(Timestamp now, uint16_t socket, const SocketAddress& from, ByteView data);
+  const dtls::Certificate* peer_certificate();
+
   crypto::Provider& crypto_;
   EndpointConfig config_;
+  std::unordered_map<uint32_t, std::unique_ptr<PeerSlot>> peers_;
+  std::unordered_map<std::string, uint32_t> peer_by_ufrag_;
+  // Remote transport addresses a peer accepted data from: the fast path of the demultiplexer.
+  std::unordered_map<RouteKey, uint32_t, RouteKeyHash> peer_routes_;
+  std::unique_ptr<dtls::Certificate> peer_cert_;  // one per endpoint: generating a key per connection costs more
   std::vector<std::unique_ptr<ClientRequest>> requests_;
   std::vector<std::pair<uint32_t, std::unique_ptr<ice::IceAgent>>> agents_;
   uint32_t next_agent_id_ = 1;

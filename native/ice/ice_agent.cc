@@ -258,6 +258,11 @@ void IceAgent::set_remote_lite(bool lite) {
   if (lite && !config_.controlling && !config_.lite) switch_role(last_now_);
 }
 
+void IceAgent::set_controlling(Timestamp now, bool controlling) {
+  if (config_.lite || config_.controlling == controlling) return;
+  switch_role(now);
+}
+
 void IceAgent::resolved(Timestamp now, const std::string& hostname, const SocketAddress& ip) {
   std::vector<Candidate> ready;
   for (auto it = unresolved_.begin(); it != unresolved_.end();) {

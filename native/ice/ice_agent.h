@@ -97,6 +97,8 @@ class IceAgent {
   void end_of_remote_candidates(Timestamp now);
   // The peer is an ICE-lite agent (a=ice-lite): we must be the controlling side (§6.1.1).
   void set_remote_lite(bool lite);
+  // The role from offer/answer (RFC 8445 §6.1.1: the offerer controls); set before checks start.
+  void set_controlling(Timestamp now, bool controlling);
   // The answer to a kResolveRequest; an invalid address drops the waiting candidates.
   void resolved(Timestamp now, const std::string& hostname, const SocketAddress& ip);
 

@@ -3,7 +3,8 @@
 namespace wasmrtc::peer {
 
 DataTransport::DataTransport(crypto::Provider& crypto, const dtls::Certificate& local, bool dtls_client,
-                             std::string remote_fingerprint, uint32_t remote_max_message_size)
+                             std::string remote_fingerprint, uint32_t remote_max_message_size,
+                             uint32_t receive_window)
     : crypto_(crypto), remote_max_message_size_(remote_max_message_size) {
   dtls::DtlsConfig dc;
   dc.role = dtls_client ? dtls::Role::kClient : dtls::Role::kServer;
@@ -12,6 +13,9 @@ DataTransport::DataTransport(crypto::Provider& crypto, const dtls::Certificate& 
   sctp::SctpConfig sc;
   // DESIGN: a message up to the remote's max-message-size is accepted; larger ones are refused, never cut.
   sc.max_message_size = remote_max_message_size_ ? remote_max_message_size_ : 65536;
+  sc.receive_window = receive_window;
+  // DESIGN: what the application has not read yet stays in the advertised window (a slow reader slows the sender).
+  sc.app_owns_delivered = true;
   sctp_ = std::make_unique<sctp::SctpAssociation>(crypto_, sc);
   channels_ = std::make_unique<dcep::DataChannelManager>(*sctp_, dtls_client);
 }
@@ -69,7 +73,13 @@ void DataTransport::pump(Timestamp now) {
         connected_ = true;
         events_.push_back({TransportEvent::Type::kConnected, {}, {}});
       } else if (se.type == sctp::SctpEvent::Type::kAborted && !finished_) {
-        events_.push_back({TransportEvent::Type::kFailed, "SCTP: " + se.reason, {}});
+        // An ABORT from the peer is how WebRTC stacks close a connection; anything else is a failure.
+        bool by_peer = se.reason.rfind("aborted by the peer", 0) == 0;
+        events_.push_back({by_peer ? TransportEvent::Type::kClosed : TransportEvent::Type::kFailed,
+                           "SCTP: " + se.reason, {}});
+        finished_ = true;
+      } else if (se.type == sctp::SctpEvent::Type::kClosed && !finished_) {
+        events_.push_back({TransportEvent::Type::kClosed, "SCTP: " + se.reason, {}});
         finished_ = true;
       }
       channels_->handle(now, se);
@@ -122,8 +132,24 @@ void DataTransport::close_channel(Timestamp now, uint32_t channel) {
   pump(now);
 }
 
+size_t DataTransport::channel_buffered_amount(uint32_t channel) const {
+  return channels_->buffered_amount(channel);
+}
+
+void DataTransport::set_channel_low_threshold(uint32_t channel, size_t bytes) {
+  channels_->set_buffered_amount_low_threshold(channel, bytes);
+}
+
+void DataTransport::consume(Timestamp now, size_t bytes) {
+  channels_->consume(now, bytes);
+  pump(now);
+}
+
 void DataTransport::close(Timestamp now) {
-  if (connected_) sctp_->abort("closed");
+  if (connected_) {
+    sctp_->abort("closed");
+    pump(now);  // the ABORT goes into a DTLS record before close_notify
+  }
   dtls_->close();
   pump(now);
   finished_ = true;

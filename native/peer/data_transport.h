@@ -28,7 +28,8 @@ class DataTransport {
  public:
   // dtls_client follows the SDP a=setup negotiation (RFC 8842); the remote fingerprint comes from its SDP.
   DataTransport(crypto::Provider& crypto, const dtls::Certificate& local, bool dtls_client,
-                std::string remote_fingerprint, uint32_t remote_max_message_size = 65536);
+                std::string remote_fingerprint, uint32_t remote_max_message_size = 65536,
+                uint32_t receive_window = 1024 * 1024);
   ~DataTransport();
 
   void start(Timestamp now);  // once ICE has selected a pair
@@ -44,6 +45,10 @@ class DataTransport {
   void close_channel(Timestamp now, uint32_t channel);
   dcep::DataChannelManager& channels() { return *channels_; }
   size_t buffered_amount() const { return sctp_->buffered_amount(); }
+  size_t channel_buffered_amount(uint32_t channel) const;
+  void set_channel_low_threshold(uint32_t channel, size_t bytes);
+  // The application read `bytes` of delivered messages (the SCTP receive window reopens).
+  void consume(Timestamp now, size_t bytes);
   bool connected() const { return connected_; }
 
  private:

@@ -1,0 +1,293 @@
+// Two peer connections, each hosted by its own endpoint, over an in-memory
+// link on virtual time: offer/answer with trickled candidates, ICE → DTLS →
+// SCTP, channels of every kind, close. The endpoint's demultiplexing is part
+// of what is tested (STUN by ufrag, DTLS by learned route).
+#include "peer/peer_connection.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "endpoint/endpoint.h"
+
+namespace wasmrtc::peer {
+namespace {
+
+crypto::Provider& P() { return crypto::default_provider(); }
+
+struct Side {
+  std::unique_ptr<Endpoint> ep;
+  uint32_t id = 0;
+  SocketAddress addr;
+  std::vector<EndpointEvent> events;
+  PeerConnection& pc() { return *ep->peer(id); }
+};
+
+struct Net {
+  Side a, b;
+  Timestamp now = 1000;
+  double loss = 0;
+  std::mt19937 rng{11};
+  struct InFlight {
+    Timestamp at;
+    bool to_b;
+    SocketAddress from;
+    std::vector<uint8_t> data;
+  };
+  std::vector<InFlight> wire;
+  bool trickle = true;
+
+  Net() {
+    for (Side* s : {&a, &b}) {
+      s->ep = std::make_unique<Endpoint>(P(), EndpointConfig{});
+      PeerConfig pc;
+      s->id = s->ep->create_peer(now, pc);
+    }
+    a.addr = SocketAddress::v4(10, 0, 0, 1, 5000);
+    b.addr = SocketAddress::v4(10, 0, 0, 2, 6000);
+    a.pc().agent().add_host_candidate(0, a.addr);
+    b.pc().agent().add_host_candidate(0, b.addr);
+  }
+  Side& other(Side& s) { return &s == &a ? b : a; }
+  void collect(Side& s) {
+    std::uniform_real_distribution<double> u(0, 1);
+    while (const Transmit* t = s.ep->peek_transmit()) {
+      if (u(rng) >= loss) wire.push_back({now + ms(5), &s == &a, s.addr, t->data});
+      s.ep->pop_transmit();
+    }
+    while (const EndpointEvent* e = s.ep->peek_event()) {
+      EndpointEvent copy = *e;
+      s.ep->pop_event();
+      // Signaling, done by the test as an application would: descriptions and candidates to the other side.
+      Side& o = other(s);
+      if (copy.type == EndpointEventType::kPeerLocalDescription) {
+        std::string sdp(copy.payload.begin() + 1, copy.payload.end());
+        if (trickle) {
+          o.pc().set_remote_description(now, DescriptionType(copy.payload[0]), sdp);
+          o.ep->collect_peer(o.id);
+        }
+      } else if (copy.type == EndpointEventType::kPeerLocalCandidate && trickle) {
+        size_t mid_len = copy.payload[2];
+        std::string mid(copy.payload.begin() + 3, copy.payload.begin() + 3 + mid_len);
+        std::string line(copy.payload.begin() + 3 + mid_len, copy.payload.end());
+        EXPECT_EQ(o.pc().add_remote_candidate(now, mid, line), 0) << line;
+        o.ep->collect_peer(o.id);
+      }
+      s.events.push_back(std::move(copy));
+    }
+  }
+  void step() {
+    collect(a);
+    collect(b);
+    Timestamp next = std::min(a.ep->next_deadline(), b.ep->next_deadline());
+    for (auto& w : wire) next = std::min(next, w.at);
+    if (next == kNever) return;
+    now = std::max(now, next);
+    std::vector<InFlight> due;
+    for (auto it = wire.begin(); it != wire.end();) {
+      if (it->at <= now) {
+        due.push_back(std::move(*it));
+        it = wire.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    for (auto& w : due) (w.to_b ? b : a).ep->handle_datagram(now, 0, w.from, ByteView(w.data));
+    a.ep->handle_timeout(now);
+    b.ep->handle_timeout(now);
+  }
+  template <typename F>
+  bool until(F f, Duration limit) {
+    Timestamp end = now + limit;
+    for (int i = 0; i < 500000 && !f() && now < end; ++i) step();
+    collect(a);
+    collect(b);
+    return f();
+  }
+  static uint32_t u32(const std::vector<uint8_t>& p, size_t at = 0) {
+    return uint32_t(p[at]) | uint32_t(p[at + 1]) << 8 | uint32_t(p[at + 2]) << 16 | uint32_t(p[at + 3]) << 24;
+  }
+  static std::vector<std::vector<uint8_t>> messages(const Side& s, uint32_t ch) {
+    std::vector<std::vector<uint8_t>> out;
+    for (const auto& e : s.events) {
+      if (e.type == EndpointEventType::kPeerChannelMessage && u32(e.payload) == ch) {
+        out.emplace_back(e.payload.begin() + 5, e.payload.end());
+      }
+    }
+    return out;
+  }
+  static bool has(const Side& s, EndpointEventType t, uint32_t ch = 0) {
+    for (const auto& e : s.events) {
+      if (e.type == t && (ch == 0 || (e.payload.size() >= 4 && u32(e.payload) == ch))) return true;
+    }
+    return false;
+  }
+  static std::vector<uint8_t> states(const Side& s, EndpointEventType t) {
+    std::vector<uint8_t> out;
+    for (const auto& e : s.events) {
+      if (e.type == t) out.push_back(e.payload[0]);
+    }
+    return out;
+  }
+};
+
+dcep::ChannelOptions negotiated(int id) {
+  dcep::ChannelOptions o;
+  o.label = "chat";
+  o.negotiated = true;
+  o.id = id;
+  return o;
+}
+
+TEST(PeerConnection, OfferAnswerTrickleConnectAndExchange) {
+  Net n;
+  uint32_t na = n.a.pc().create_channel(n.now, negotiated(1));
+  uint32_t nb = n.b.pc().create_channel(n.now, negotiated(1));
+  dcep::ChannelOptions inband;
+  inband.label = "files";
+  inband.protocol = "proto";
+  inband.ordered = false;
+  inband.max_retransmits = 3;
+  uint32_t ia = n.a.pc().create_channel(n.now, inband);
+  ASSERT_TRUE(na && nb && ia);
+  ASSERT_TRUE(n.a.pc().create_offer(n.now));
+  EXPECT_FALSE(n.a.pc().create_offer(n.now));  // once
+  n.a.ep->collect_peer(n.a.id);
+  ASSERT_TRUE(n.until([&] {
+    return n.a.pc().connection_state() == ConnectionState::kConnected &&
+           n.b.pc().connection_state() == ConnectionState::kConnected && Net::has(n.a, EndpointEventType::kPeerChannelOpen, ia);
+  }, seconds(10))) << int(n.a.pc().connection_state()) << " " << int(n.b.pc().connection_state()) << " ice " << int(n.a.pc().agent().state()) << int(n.b.pc().agent().state()) << " t=" << n.now;
+  // Signaling went stable on both sides; the answerer saw have-remote-offer on the way.
+  EXPECT_EQ(n.a.pc().signaling_state(), SignalingState::kStable);
+  EXPECT_EQ(Net::states(n.b, EndpointEventType::kPeerSignalingState), (std::vector<uint8_t>{2, 0}));
+  EXPECT_EQ(Net::states(n.a, EndpointEventType::kPeerConnectionState), (std::vector<uint8_t>{1, 2}));
+  EXPECT_EQ(Net::states(n.a, EndpointEventType::kPeerGatheringState), (std::vector<uint8_t>{1, 2}));
+  // The in-band channel arrived on b with its options.
+  uint32_t ib = 0;
+  for (const auto& e : n.b.events) {
+    if (e.type != EndpointEventType::kPeerChannelReceived) continue;
+    ib = Net::u32(e.payload);
+    EXPECT_EQ(e.payload[6], 0);  // unordered
+    EXPECT_EQ(Net::u32(e.payload, 8), 3u);  // max retransmits
+    uint32_t label_len = Net::u32(e.payload, 18);
+    EXPECT_EQ(std::string(e.payload.begin() + 22, e.payload.begin() + 22 + label_len), "files");
+    EXPECT_EQ(std::string(e.payload.begin() + 22 + label_len, e.payload.end()), "proto");
+  }
+  ASSERT_NE(ib, 0u);
+  std::vector<std::vector<uint8_t>> sent;
+  for (size_t size : {size_t(1), size_t(1200), size_t(65536), size_t(262144)}) {
+    std::vector<uint8_t> m(size);
+    for (size_t i = 0; i < size; ++i) m[i] = uint8_t(i * 13 + size);
+    sent.push_back(m);
+    ASSERT_EQ(n.a.pc().send(n.now, na, ByteView(m), false), sctp::SendResult::kOk);
+    ASSERT_EQ(n.b.pc().send(n.now, nb, ByteView(m), true), sctp::SendResult::kOk);
+    n.a.ep->collect_peer(n.a.id);
+    n.b.ep->collect_peer(n.b.id);
+  }
+  std::vector<uint8_t> too_big(262145);
+  EXPECT_EQ(n.a.pc().send(n.now, na, ByteView(too_big), false), sctp::SendResult::kTooLarge);
+  ASSERT_TRUE(n.until([&] {
+    // The receive window counts what the application has not read: read as it arrives.
+    for (Side* s : {&n.a, &n.b}) {
+      size_t total = 0;
+      for (auto& m : Net::messages(*s, s == &n.a ? na : nb)) total += m.size();
+      static size_t seen[2] = {0, 0};
+      size_t& k = seen[s == &n.a ? 0 : 1];
+      if (total > k) {
+        s->pc().consume(n.now, total - k);
+        k = total;
+      }
+    }
+    return Net::messages(n.b, nb).size() == 4 && Net::messages(n.a, na).size() == 4;
+  }, seconds(30)));
+  EXPECT_EQ(Net::messages(n.b, nb), sent);
+  EXPECT_EQ(Net::messages(n.a, na), sent);
+  // Closing one side: the other sees the connection closed and its channels closed.
+  n.a.ep->close_peer(n.now, n.a.id);
+  EXPECT_EQ(n.a.ep->peer_count(), 0u);
+  EXPECT_EQ(n.a.ep->next_deadline(), kNever);  // nothing left to run
+  ASSERT_TRUE(n.until([&] { return n.b.pc().connection_state() == ConnectionState::kClosed; }, seconds(5)));
+  EXPECT_TRUE(Net::has(n.b, EndpointEventType::kPeerChannelClosed, nb));
+}
+
+TEST(PeerConnection, CandidatesBeforeTheDescriptionAreKept) {
+  Net n;
+  n.trickle = false;
+  n.a.pc().create_channel(n.now, negotiated(0));
+  n.b.pc().create_channel(n.now, negotiated(0));
+  ASSERT_TRUE(n.a.pc().create_offer(n.now));
+  n.a.ep->collect_peer(n.a.id);
+  n.collect(n.a);
+  std::string offer;
+  std::vector<std::string> cands;
+  for (auto& e : n.a.events) {
+    if (e.type == EndpointEventType::kPeerLocalDescription) offer.assign(e.payload.begin() + 1, e.payload.end());
+    if (e.type == EndpointEventType::kPeerLocalCandidate) cands.emplace_back(e.payload.begin() + 3 + e.payload[2], e.payload.end());
+  }
+  ASSERT_FALSE(cands.empty());
+  // The candidate comes first: kept, applied with the description.
+  for (auto& c : cands) EXPECT_EQ(n.b.pc().add_remote_candidate(n.now, "0", c), 0);
+  EXPECT_EQ(n.b.pc().add_remote_candidate(n.now, "0", "candidate:not a candidate"), -2);
+  ASSERT_TRUE(n.b.pc().set_remote_description(n.now, DescriptionType::kOffer, offer));
+  n.b.ep->collect_peer(n.b.id);
+  n.collect(n.b);
+  std::string answer;
+  for (auto& e : n.b.events) {
+    if (e.type == EndpointEventType::kPeerLocalDescription) answer.assign(e.payload.begin() + 1, e.payload.end());
+  }
+  ASSERT_NE(answer.find("a=setup:active"), std::string::npos);
+  ASSERT_TRUE(n.a.pc().set_remote_description(n.now, DescriptionType::kAnswer, answer));
+  n.a.ep->collect_peer(n.a.id);
+  ASSERT_TRUE(n.until([&] {
+    return n.a.pc().connection_state() == ConnectionState::kConnected &&
+           n.b.pc().connection_state() == ConnectionState::kConnected;
+  }, seconds(10)));
+}
+
+TEST(PeerConnection, RefusesBadDescriptionsAndOrder) {
+  Net n;
+  EXPECT_FALSE(n.a.pc().set_remote_description(n.now, DescriptionType::kAnswer, "v=0\r\n"));
+  EXPECT_FALSE(n.a.pc().last_error().empty());
+  EXPECT_FALSE(n.a.pc().set_remote_description(n.now, DescriptionType::kOffer, "garbage"));
+  EXPECT_EQ(n.a.pc().signaling_state(), SignalingState::kStable);
+  ASSERT_TRUE(n.a.pc().create_offer(n.now));
+  // An answer without a fingerprint is refused and changes nothing.
+  std::string bad = n.a.pc().local_description();
+  bad.erase(bad.find("a=fingerprint"), bad.find("\r\n", bad.find("a=fingerprint")) + 2 - bad.find("a=fingerprint"));
+  EXPECT_FALSE(n.b.pc().set_remote_description(n.now, DescriptionType::kOffer, bad));
+  EXPECT_EQ(n.b.pc().signaling_state(), SignalingState::kStable);
+  // Rollback of the pending offer.
+  EXPECT_TRUE(n.a.pc().set_remote_description(n.now, DescriptionType::kRollback, ""));
+  EXPECT_EQ(n.a.pc().signaling_state(), SignalingState::kStable);
+  // Invalid channel options are refused.
+  dcep::ChannelOptions both;
+  both.max_retransmits = 1;
+  both.max_lifetime_ms = 1;
+  EXPECT_EQ(n.a.pc().create_channel(n.now, both), 0u);
+  EXPECT_NE(n.a.pc().create_channel(n.now, negotiated(5)), 0u);
+  EXPECT_EQ(n.a.pc().create_channel(n.now, negotiated(5)), 0u);  // duplicate negotiated id
+}
+
+TEST(PeerConnection, ConnectsUnderLoss) {
+  Net n;
+  n.loss = 0.15;
+  uint32_t na = n.a.pc().create_channel(n.now, negotiated(3));
+  uint32_t nb = n.b.pc().create_channel(n.now, negotiated(3));
+  ASSERT_TRUE(n.a.pc().create_offer(n.now));
+  n.a.ep->collect_peer(n.a.id);
+  ASSERT_TRUE(n.until([&] {
+    return n.a.pc().connection_state() == ConnectionState::kConnected &&
+           n.b.pc().connection_state() == ConnectionState::kConnected;
+  }, seconds(60)));
+  for (int i = 0; i < 20; ++i) {
+    std::vector<uint8_t> m(5000, uint8_t(i));
+    ASSERT_EQ(n.a.pc().send(n.now, na, ByteView(m), false), sctp::SendResult::kOk);
+  }
+  n.a.ep->collect_peer(n.a.id);
+  ASSERT_TRUE(n.until([&] { return Net::messages(n.b, nb).size() == 20; }, seconds(60)));
+  auto got = Net::messages(n.b, nb);
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(got[i], std::vector<uint8_t>(5000, uint8_t(i)));
+}
+
+}  // namespace
+}  // namespace wasmrtc::peer
