@@ -1,10 +1,26 @@
 // Node entry point.
 export * from "./common.js";
 export { Engine, type EngineOptions } from "./engine/engine.js";
-export { Endpoint, type EndpointOptions, type StunBindingResult } from "./engine/endpoint.js";
-export { loadNodeEngine, createNodeEndpoint, type NodeEndpointOptions } from "./engine/node.js";
+export { Endpoint, type EndpointOptions, type StunBindingResult, type PeerOptions } from "./engine/endpoint.js";
+export { PeerHandle } from "./engine/peer.js";
+export { loadNodeEngine, loadNodeEngineSync, createNodeEndpoint, type NodeEndpointOptions } from "./engine/node.js";
 export { NodeCryptoProvider } from "./crypto/node.js";
 export { NobleCryptoProvider } from "./crypto/noble.js";
 export type { CryptoProvider } from "./crypto/provider.js";
 export { NodeUdpTransport } from "./net/udp.js";
 export * from "./net/index.js";
+
+import { WebRTCPeerConnection, setEngineRuntime } from "./godot/index.js";
+import { loadNodeEngineSync } from "./engine/node.js";
+import { NodeUdpTransport } from "./net/udp.js";
+import { RealClock } from "./net/clock.js";
+
+// In Node the WebAssembly engine is the default implementation behind Godot's API
+// (loaded synchronously on the first initialize(); UDP sockets; the real clock).
+const realClock = new RealClock();
+setEngineRuntime({
+  engine: () => loadNodeEngineSync(),
+  transport: () => new NodeUdpTransport(),
+  clock: () => realClock,
+});
+WebRTCPeerConnection.set_default_extension("WebRTCPeerConnectionEngine");

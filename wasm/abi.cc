@@ -114,18 +114,23 @@ WR_EXPORT(wr_endpoint_timeout) int wr_endpoint_timeout(uint32_t h, double now_us
   return 0;
 }
 
-// Writes as many pending outputs as fit; returns the bytes written (0 = none left).
+// Writes as many pending outputs as fit; returns the bytes written (0 = none left), or
+// -(bytes needed) when the next record alone is larger than `cap` (the caller grows its area).
 WR_EXPORT(wr_endpoint_poll) int wr_endpoint_poll(uint32_t h, uint8_t* out, size_t cap) {
   Endpoint* ep = endpoints().get(h);
   if (!ep || !out) return -1;
   wasmrtc::io::OutputBatchWriter w(out, cap);
+  auto too_big = [&](size_t payload) {
+    size_t need = wasmrtc::io::OutputBatchWriter::record_size(payload);
+    return w.size() == 0 && need > cap ? -int(need) : int(w.size());
+  };
   while (const wasmrtc::Transmit* t = ep->peek_transmit()) {
     wasmrtc::io::OutputRecord r;
     r.kind = wasmrtc::io::kKindTransmit;
     r.socket = t->socket;
     r.address = t->to;
     r.payload = wasmrtc::ByteView(t->data);
-    if (!w.write(r)) return int(w.size());
+    if (!w.write(r)) return too_big(t->data.size());
     ep->pop_transmit();
   }
   while (const wasmrtc::EndpointEvent* e = ep->peek_event()) {
@@ -135,7 +140,7 @@ WR_EXPORT(wr_endpoint_poll) int wr_endpoint_poll(uint32_t h, uint8_t* out, size_
     r.id = e->id;
     r.address = e->address;
     r.payload = wasmrtc::ByteView(e->payload);
-    if (!w.write(r)) return int(w.size());
+    if (!w.write(r)) return too_big(e->payload.size());
     ep->pop_event();
   }
   return int(w.size());
@@ -393,6 +398,11 @@ bool parse_peer_config(std::string_view text, wasmrtc::peer::PeerConfig& out) {
     if (line.empty()) continue;
     size_t eq = line.find('=');
     std::string_view key = line.substr(0, eq), value = eq == std::string_view::npos ? "" : line.substr(eq + 1);
+    if (key == "defer_gathering") {
+      if (value != "0" && value != "1") return false;
+      out.defer_gathering = value == "1";
+      continue;
+    }
     if (key == "max_message_size" || key == "receive_window") {
       uint64_t v = 0;
       if (value.empty() || value.size() > 10) return false;
@@ -466,6 +476,23 @@ int wr_peer_add_server(uint32_t h, uint32_t id, uint32_t kind, uint32_t family, 
     return -1;
   }
   return 0;
+}
+
+WR_EXPORT(wr_peer_release_gathering) int wr_peer_release_gathering(uint32_t h, uint32_t id, double now_us) {
+  Endpoint* ep = nullptr;
+  wasmrtc::peer::PeerConnection* pc = peer_of(h, id, ep);
+  if (!pc) return -1;
+  pc->release_gathering(to_time(now_us));
+  ep->collect_peer(id);
+  return 0;
+}
+
+// Godot-facing states, read synchronously: signaling | connection << 8.
+WR_EXPORT(wr_peer_states) int wr_peer_states(uint32_t h, uint32_t id) {
+  Endpoint* ep = nullptr;
+  wasmrtc::peer::PeerConnection* pc = peer_of(h, id, ep);
+  if (!pc) return -1;
+  return int(pc->signaling_state()) | int(pc->connection_state()) << 8;
 }
 
 // 0 done, -1 bad handle, -2 refused (wr_peer_error says why).

@@ -26,6 +26,7 @@ PeerConnection::PeerConnection(crypto::Provider& crypto, const dtls::Certificate
                                Timestamp now)
     : crypto_(crypto), certificate_(certificate), config_(std::move(config)) {
   agent_ = std::make_unique<ice::IceAgent>(crypto_, config_.ice, now);
+  gathering_held_ = config_.defer_gathering;
   crypto_.random(reinterpret_cast<uint8_t*>(&session_id_), sizeof session_id_);
   session_id_ &= 0x3FFFFFFFFFFFFFFFull;  // RFC 9429 §5.2.1: fits in 63 bits
 }
@@ -92,7 +93,7 @@ bool PeerConnection::create_offer(Timestamp now) {
   agent_->set_controlling(now, true);  // RFC 8445 §6.1.1: the offerer controls (unless the peer is lite-only)
   mid_ = "0";
   mline_index_ = 0;
-  agent_->start_gathering(now);
+  start_gathering(now);
   local_sdp_ = describe_local(sdp::Setup::kActpass, mid_, 0).to_string();
   have_local_ = true;
   PeerEvent e{PeerEvent::Type::kLocalDescription};
@@ -152,7 +153,7 @@ bool PeerConnection::set_remote_description(Timestamp now, DescriptionType type,
     // RFC 8842 §5.3: the answerer picks; we take the DTLS client role when the offerer lets us.
     bool client = remote.setup != sdp::Setup::kActive;
     make_transport(now, client);
-    agent_->start_gathering(now);
+    start_gathering(now);
     local_sdp_ = describe_local(client ? sdp::Setup::kActive : sdp::Setup::kPassive, mid_, mline_index_).to_string();
     have_local_ = true;
     // Native: the answer is generated and applied in the same call.
@@ -199,6 +200,18 @@ int PeerConnection::add_remote_candidate(Timestamp now, const std::string& mid, 
   int r = agent_->add_remote_candidate(now, c) ? 0 : -3;
   process(now);
   return r;
+}
+
+void PeerConnection::start_gathering(Timestamp now) {
+  gathering_wanted_ = true;
+  if (!gathering_held_) agent_->start_gathering(now);
+}
+
+void PeerConnection::release_gathering(Timestamp now) {
+  if (closed_ || !gathering_held_) return;
+  gathering_held_ = false;
+  if (gathering_wanted_) agent_->start_gathering(now);
+  process(now);
 }
 
 void PeerConnection::resolved(Timestamp now, const std::string& hostname, const SocketAddress& ip) {

@@ -39,6 +39,8 @@ struct PeerConfig {
   uint32_t receive_window = 1024 * 1024;
   size_t max_early_candidates = 100;   // remote candidates kept until the remote description
   size_t max_early_datagrams = 32;     // DTLS that arrives before the remote description
+  // The host binds its sockets asynchronously: gathering waits for release_gathering() (candidates then trickle).
+  bool defer_gathering = false;
 };
 
 struct PeerEvent {
@@ -83,6 +85,8 @@ class PeerConnection {
   // 0 added (or kept until the remote description), -2 malformed, -3 not usable (TCP, limit, ...).
   int add_remote_candidate(Timestamp now, const std::string& mid, const std::string& line);
   void resolved(Timestamp now, const std::string& hostname, const SocketAddress& ip);
+  // The host candidates are in: gathering may start (at once if an offer/answer already asked for it).
+  void release_gathering(Timestamp now);
   const std::string& last_error() const { return error_; }
 
   // --- channels (handles > 0; 0 when refused)
@@ -126,6 +130,7 @@ class PeerConnection {
   void flush_to_agent();
   uint32_t outer_of(uint32_t inner) const;
   void emit(PeerEvent e) { events_.push_back(std::move(e)); }
+  void start_gathering(Timestamp now);
 
   crypto::Provider& crypto_;
   const dtls::Certificate& certificate_;
@@ -133,6 +138,8 @@ class PeerConnection {
   std::unique_ptr<ice::IceAgent> agent_;
   std::unique_ptr<DataTransport> transport_;
   bool transport_started_ = false;
+  bool gathering_held_ = false;
+  bool gathering_wanted_ = false;
   bool closed_ = false;
   bool have_local_ = false;
   bool have_remote_ = false;

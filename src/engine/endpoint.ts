@@ -7,6 +7,7 @@ import type { NetAddress } from "../net/address.js";
 import { Engine } from "./engine.js";
 import { IceAgentHandle, IceState, type IceAbi, type IceAgentOptions, type IceHost } from "./ice.js";
 import { DtlsSessionHandle, type DtlsAbi, type DtlsHost, type DtlsOptions } from "./dtls.js";
+import { PeerHandle, type PeerAbi, type PeerHost } from "./peer.js";
 import {
   INPUT_HEADER,
   KIND_EVENT,
@@ -86,7 +87,21 @@ interface Pending {
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder();
 
-export class Endpoint implements IceHost, DtlsHost {
+/** Options of one peer connection inside an endpoint. */
+export interface PeerOptions {
+  /** Gather and pair only relayed candidates (iceTransportPolicy "relay"). */
+  relayOnly?: boolean;
+  /** a=max-message-size we advertise. Default 262144. */
+  maxMessageSize?: number;
+  /** SCTP receive window: received bytes the application has not read count against it. Default 1 MiB. */
+  receiveWindow?: number;
+  consentIntervalMs?: number;
+  disconnectedAfterMs?: number;
+  failedAfterMs?: number;
+  checkingTimeoutMs?: number;
+}
+
+export class Endpoint implements IceHost, DtlsHost, PeerHost {
   readonly sockets: DatagramSocket[] = [];
   private handle: number;
   private timer: TimerHandle | null = null;
@@ -98,6 +113,10 @@ export class Endpoint implements IceHost, DtlsHost {
   private readonly waiters = new Map<number, (r: StunBindingResult) => void>();
   private readonly agents = new Map<number, IceAgentHandle>();
   private readonly dtlsSessions = new Map<number, DtlsSessionHandle>();
+  private readonly peers = new Map<number, PeerHandle>();
+  /** Resolves once every socket is bound (rejects if one cannot be). */
+  ready: Promise<void> = Promise.resolve();
+  isReady = false;
   private scratch = 0;
   private scratchCap = 0;
   private scratchUsed = 0;
@@ -118,6 +137,17 @@ export class Endpoint implements IceHost, DtlsHost {
   }
 
   static async create(opts: EndpointOptions): Promise<Endpoint> {
+    const ep = Endpoint.createDeferred(opts);
+    await ep.ready;
+    return ep;
+  }
+
+  /**
+   * Creates the endpoint at once and binds its sockets in the background
+   * (`ready`): what a synchronous API (Godot's) needs. Peers created before
+   * the sockets are bound start gathering when they are.
+   */
+  static createDeferred(opts: EndpointOptions): Endpoint {
     const cfg = [
       `answer_stun=${opts.answerStun ? 1 : 0}`,
       `software=${(opts.software ?? "wasmrtc").replace(/[\r\n]/g, " ")}`,
@@ -130,18 +160,106 @@ export class Endpoint implements IceHost, DtlsHost {
     engine.wasm.free(ptr);
     if (!handle) throw new Error("wasmrtc: endpoint creation failed");
     const ep = new Endpoint(engine, opts.clock, handle, (opts.inputMode ?? "deferred") === "deferred", opts.transport);
-    try {
-      for (const b of opts.bind ?? [{}]) {
-        const sock = await opts.transport.bind(b);
-        const index = ep.sockets.length;
-        ep.sockets.push(sock);
-        sock.onDatagram = (data, from) => ep.onDatagram(index, data, from);
+    ep.ready = (async () => {
+      try {
+        for (const b of opts.bind ?? [{}]) {
+          const sock = await opts.transport.bind(b);
+          if (ep.closed) {
+            sock.close();
+            return;
+          }
+          const index = ep.sockets.length;
+          ep.sockets.push(sock);
+          sock.onDatagram = (data, from) => ep.onDatagram(index, data, from);
+        }
+        ep.isReady = true;
+      } catch (e) {
+        ep.close();
+        throw e;
       }
-    } catch (e) {
-      ep.close();
-      throw e;
-    }
+    })();
+    ep.ready.catch(() => undefined);  // callers that never await it must not see an unhandled rejection
     return ep;
+  }
+
+  /** Host candidate addresses per socket: a wildcard bind offers the transport's local addresses. */
+  hostAddresses(): Array<{ socket: number; address: NetAddress }> {
+    const out: Array<{ socket: number; address: NetAddress }> = [];
+    this.sockets.forEach((s, socket) => {
+      const wildcard = s.local.ip === "0.0.0.0" || s.local.ip === "::";
+      if (!wildcard) {
+        out.push({ socket, address: s.local });
+        return;
+      }
+      for (const ip of this.transport.localAddresses()) {
+        const family = ip.includes(":") ? 6 : 4;
+        if (family === s.local.family) out.push({ socket, address: { family, ip, port: s.local.port } });
+      }
+    });
+    return out;
+  }
+
+  /** A peer connection on this endpoint's sockets; gathering waits for releaseGathering(). */
+  createPeer(opts: PeerOptions = {}): PeerHandle | null {
+    if (this.closed) return null;
+    const int = (v: number | undefined) => (v === undefined ? undefined : Math.max(0, Math.floor(v)));
+    const cfg = [
+      "defer_gathering=1",
+      `relay_only=${opts.relayOnly ? 1 : 0}`,
+      opts.maxMessageSize ? `max_message_size=${int(opts.maxMessageSize)}` : "",
+      opts.receiveWindow ? `receive_window=${int(opts.receiveWindow)}` : "",
+      opts.consentIntervalMs ? `consent_ms=${int(opts.consentIntervalMs)}` : "",
+      opts.disconnectedAfterMs ? `disconnected_ms=${int(opts.disconnectedAfterMs)}` : "",
+      opts.failedAfterMs ? `failed_ms=${int(opts.failedAfterMs)}` : "",
+      opts.checkingTimeoutMs ? `checking_timeout_ms=${int(opts.checkingTimeoutMs)}` : "",
+    ].filter(Boolean).join("\n");
+    this.scratchUsed = 0;
+    const [cp, cl] = this.writeString(cfg);
+    const abi = this.engine.abi as unknown as PeerAbi;
+    const id = abi.wr_peer_new(this.handle, this.nowUs(), cp, cl);
+    if (!id) return null;
+    const peer = new PeerHandle(this, id);
+    this.peers.set(id, peer);
+    return peer;
+  }
+
+  /** PeerHost: runs one command against the core, then drains. */
+  peerCommand<T>(fn: (abi: PeerAbi, handle: number, nowUs: number) => T): T {
+    if (this.closed) return -1 as T;
+    this.scratchUsed = 0;
+    const r = fn(this.engine.abi as unknown as PeerAbi, this.handle, this.nowUs());
+    for (const p of this.retired) this.engine.wasm.free(p);
+    this.retired = [];
+    this.drain();
+    return r;
+  }
+
+  /** PeerHost: a call that changes nothing the pump must see. */
+  peerQuery<T>(fn: (abi: PeerAbi, handle: number) => T): T {
+    if (this.closed) return -1 as T;
+    return fn(this.engine.abi as unknown as PeerAbi, this.handle);
+  }
+
+  readScratchString(ptr: number, len: number): string {
+    return this.engine.wasm.readString(ptr, len);
+  }
+
+  scratchArea(): number {
+    return this.engine.scratchPtr;
+  }
+
+  forgetPeer(id: number): void {
+    this.peers.delete(id);
+  }
+
+  resolveName(name: string): Promise<string | null> {
+    return this.transport.resolve ? this.transport.resolve(name) : Promise.resolve(null);
+  }
+
+  /** Live peer connections inside the core (leak checks). */
+  peerCount(): number {
+    if (this.closed) return 0;
+    return (this.engine.abi as unknown as PeerAbi).wr_peer_count(this.handle);
   }
 
   get isClosed(): boolean {
@@ -339,6 +457,8 @@ export class Endpoint implements IceHost, DtlsHost {
     this.agents.clear();
     for (const d of this.dtlsSessions.values()) d.closed = true;
     this.dtlsSessions.clear();
+    for (const p of this.peers.values()) p.closed = true;
+    this.peers.clear();
     this.engine.abi.wr_endpoint_free(this.handle);
     if (this.scratch) this.engine.wasm.free(this.scratch);
     this.scratch = 0;
@@ -411,6 +531,10 @@ export class Endpoint implements IceHost, DtlsHost {
     const abi = engine.abi;
     for (let guard = 0; guard < 100000 && !this.closed; guard++) {
       const n = abi.wr_endpoint_poll(this.handle, engine.outPtr, engine.outCap);
+      if (n < -1) {
+        engine.ensureOutput(-n);  // one record larger than the whole area: grow it and poll again
+        continue;
+      }
       if (n <= 0) break;
       const u8 = engine.wasm.u8();
       const dv = engine.wasm.dv();
@@ -442,6 +566,10 @@ export class Endpoint implements IceHost, DtlsHost {
   }
 
   private onEvent(code: number, id: number, address: NetAddress | null, payload: Uint8Array, dv: DataView, at: number): void {
+    if (code >= 30) {
+      this.peers.get(id)?.dispatch(code, payload, dv, at);
+      return;
+    }
     if (code >= 20) {
       const s = this.dtlsSessions.get(id);
       if (!s) return;

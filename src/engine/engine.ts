@@ -2,7 +2,7 @@
 // owns the instance and the scratch buffers in wasm memory that carry packed
 // datagram records across the boundary.
 import type { CryptoProvider } from "../crypto/provider.js";
-import { loadEngine, type EngineInstance, type LogFn } from "./loader.js";
+import { loadEngine, loadEngineSync, type EngineInstance, type LogFn } from "./loader.js";
 
 export interface EngineOptions {
   crypto: CryptoProvider;
@@ -35,8 +35,8 @@ export class Engine {
   /** Scratch areas in wasm memory, reused by every call. */
   inPtr: number;
   inCap: number;
-  readonly outPtr: number;
-  readonly outCap = OUTPUT_CAPACITY;
+  outPtr: number;
+  outCap = OUTPUT_CAPACITY;
   readonly scratchPtr: number;
 
   private constructor(readonly wasm: EngineInstance) {
@@ -51,6 +51,11 @@ export class Engine {
     return new Engine(await loadEngine(opts));
   }
 
+  /** Synchronous load where the host allows it (Node); `readSync` reads the module bytes. */
+  static loadSync(opts: EngineOptions, readSync: (url: string | URL) => Uint8Array): Engine {
+    return new Engine(loadEngineSync(opts, readSync));
+  }
+
   /** Makes sure the input scratch area holds at least `bytes`. */
   ensureInput(bytes: number): void {
     if (bytes <= this.inCap) return;
@@ -59,6 +64,16 @@ export class Engine {
     this.wasm.free(this.inPtr);
     this.inPtr = this.wasm.alloc(cap);
     this.inCap = cap;
+  }
+
+  /** Grows the output area so one record of `bytes` fits (a message up to the max-message-size). */
+  ensureOutput(bytes: number): void {
+    if (bytes <= this.outCap) return;
+    let cap = this.outCap;
+    while (cap < bytes) cap *= 2;
+    this.wasm.free(this.outPtr);
+    this.outPtr = this.wasm.alloc(cap);
+    this.outCap = cap;
   }
 
   /** Number of live endpoint handles inside the module (leak checks). */

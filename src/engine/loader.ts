@@ -94,6 +94,33 @@ export async function loadEngine(opts: LoadOptions): Promise<EngineInstance> {
   return instantiateEngine(module, opts);
 }
 
+/**
+ * Synchronous load for hosts that allow synchronous compilation (Node): the
+ * Godot API is synchronous, so its first initialize() may need the engine at once.
+ * `readSync` reads the module bytes from a location when `wasmBinary` is absent.
+ */
+export function loadEngineSync(opts: LoadOptions, readSync: (url: string | URL) => Uint8Array): EngineInstance {
+  let module: WebAssembly.Module | undefined;
+  if (cachedModule && (opts.wasmBinary === undefined || cachedModule.bytes === opts.wasmBinary)) {
+    module = cachedModule.module;
+  } else {
+    let bytes: Uint8Array | ArrayBuffer | undefined = opts.wasmBinary;
+    let lastError: unknown = new Error("wasmrtc: no wasmBinary given and no default module location set");
+    for (const u of bytes ? [] : opts.wasmUrl ? [opts.wasmUrl] : defaultUrls) {
+      try {
+        bytes = readSync(u);
+        break;
+      } catch (e) {
+        lastError = e;
+      }
+    }
+    if (!bytes) throw lastError;
+    module = new WebAssembly.Module(bytes as BufferSource);
+    cachedModule = { bytes: opts.wasmBinary, module };
+  }
+  return instantiateEngine(module, opts);
+}
+
 export function instantiateEngine(module: WebAssembly.Module, opts: LoadOptions): EngineInstance {
   const log = opts.log ?? defaultLog;
   let memory: WebAssembly.Memory | undefined;

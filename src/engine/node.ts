@@ -9,11 +9,29 @@ import type { CryptoProvider } from "../crypto/provider.js";
 import { Engine } from "./engine.js";
 import { Endpoint, type EndpointOptions } from "./endpoint.js";
 import { setDefaultWasmUrl } from "./loader.js";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 
 // Beside the bundle in dist/; when running from the source tree (tests), the build output.
 setDefaultWasmUrl(new URL("./wasmrtc.wasm", import.meta.url), new URL("../../dist/wasmrtc.wasm", import.meta.url));
 
 let shared: Promise<Engine> | undefined;
+let sharedSync: Engine | undefined;
+
+/**
+ * The process-wide engine, loaded synchronously (Node compiles WebAssembly
+ * synchronously): what the synchronous Godot API uses on its first call.
+ */
+export function loadNodeEngineSync(): Engine {
+  if (!sharedSync) {
+    sharedSync = Engine.loadSync({ crypto: new NodeCryptoProvider() }, (u) => {
+      const h = String(u);
+      return readFileSync(h.startsWith("file:") ? fileURLToPath(h) : h);
+    });
+    shared ??= Promise.resolve(sharedSync);
+  }
+  return sharedSync;
+}
 
 /** The process-wide engine instance with node:crypto. */
 export function loadNodeEngine(opts: { crypto?: CryptoProvider; wasmBinary?: Uint8Array } = {}): Promise<Engine> {

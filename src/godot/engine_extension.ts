@@ -1,0 +1,437 @@
+// The WebAssembly engine behind Godot's API: WebRTCPeerConnectionEngine (the
+// default in Node). Protocol progress happens in the endpoint's pump as
+// datagrams and timers arrive; what the application sees (signals, states,
+// packets) is queued and applied only inside poll(), in the order it happened.
+import { Error } from "./error.js";
+import { printError, printWarning } from "./log.js";
+import { ChannelState, type WebRTCDataChannel } from "./data_channel.js";
+import {
+  ConnectionState,
+  GatheringState,
+  SignalingState,
+  WebRTCPeerConnection,
+  WebRTCPeerConnectionExtension,
+  parseIceUrl,
+  type PeerConfig,
+} from "./peer_connection.js";
+import { QueuedDataChannel, type ChannelInit } from "./queued_channel.js";
+import type { Engine } from "../engine/engine.js";
+import { Endpoint } from "../engine/endpoint.js";
+import type { PeerHandle, RemoteChannelInfo } from "../engine/peer.js";
+import type { Clock } from "../net/clock.js";
+import type { Transport } from "../net/transport.js";
+import { ipFamily, type NetAddress } from "../net/address.js";
+
+/** Where the extension gets its engine, transport and clock (set by the Node entry point). */
+export interface EngineRuntime {
+  engine(): Engine;
+  transport(bindIps: string[]): Transport;
+  clock(): Clock;
+}
+
+let runtime: EngineRuntime | null = null;
+
+/** Installs the defaults used by `new WebRTCPeerConnectionEngine()` (Node does this on import). */
+export function setEngineRuntime(r: EngineRuntime | null): void {
+  runtime = r;
+}
+
+/** initialize({ wasmrtc: {...} }): our own keys; other extensions ignore them. */
+export interface WasmrtcConfig {
+  /** Local IPs (or {ip, port}) to bind and gather on. Default: one wildcard socket, every interface. */
+  bind?: Array<string | { ip?: string; port?: number }>;
+  /** Share an existing endpoint (one UDP port for many connections: servers). */
+  endpoint?: Endpoint;
+  engine?: Engine;
+  transport?: Transport;
+  clock?: Clock;
+  /** "immediate" feeds each datagram at once (virtual network); default batches per event-loop turn. */
+  inputMode?: "deferred" | "immediate";
+  maxMessageSize?: number;
+  receiveWindow?: number;
+  consentIntervalMs?: number;
+  disconnectedAfterMs?: number;
+  failedAfterMs?: number;
+  checkingTimeoutMs?: number;
+  /** How long ICE server names may take to resolve before gathering starts without them. Default 3000 ms. */
+  resolveTimeoutMs?: number;
+}
+
+const isDict = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const CONSUME_BATCH = 16 * 1024;
+
+class EngineDataChannel extends QueuedDataChannel {
+  constructor(init: ChannelInit, private readonly owner: WebRTCPeerConnectionEngine, readonly handle: number) {
+    super(init);
+  }
+
+  protected transportSend(data: Uint8Array, isString: boolean): Error {
+    const r = this.owner.peerSend(this.handle, data, isString);
+    switch (r) {
+      case "ok":
+        return Error.OK;
+      case "buffer-full":
+        printError("put_packet: the send buffer is full; nothing was sent (wait for get_buffered_amount() to fall).");
+        return Error.ERR_BUSY;
+      case "too-large":
+        printError(`put_packet: message of ${data.length} bytes exceeds the remote's limit; nothing was sent.`);
+        return Error.FAILED;
+      default:
+        printError("put_packet: the channel is not open.");
+        return Error.FAILED;
+    }
+  }
+
+  protected transportClose(): void {
+    this.owner.closeChannel(this);
+  }
+
+  protected override transportBufferedAmount(): number {
+    return this.owner.bufferedAmount(this.handle);
+  }
+
+  protected override transportMaxMessageSize(): number {
+    return this.owner.maxMessageSize();
+  }
+
+  override _get_packet(): [Error, Uint8Array | null] {
+    const r = super._get_packet();
+    // What the application has read frees the SCTP receive window.
+    if (r[0] === Error.OK && r[1]) this.owner.consumed(r[1].length);
+    return r;
+  }
+}
+
+export class WebRTCPeerConnectionEngine extends WebRTCPeerConnectionExtension {
+  private peer: PeerHandle | null = null;
+  private endpoint: Endpoint | null = null;
+  private ownsEndpoint = false;
+  private conn: ConnectionState = ConnectionState.STATE_NEW;
+  private gathering: GatheringState = GatheringState.GATHERING_STATE_NEW;
+  private channels = new Map<number, EngineDataChannel>();
+  private emittedDescription = false;
+  private localSet = false;
+  private held: Array<[string, number, string]> = [];
+  private unconsumed = 0;
+  private generation = 0;
+  private maxMessage = 65536;
+  private initialized = false;
+
+  /** The endpoint this connection runs on (tests and servers). */
+  get wasmrtcEndpoint(): Endpoint | null {
+    return this.endpoint;
+  }
+
+  override _initialize(config: PeerConfig): Error {
+    const ws = isDict(config.raw.wasmrtc) ? (config.raw.wasmrtc as WasmrtcConfig) : {};
+    if (!runtime && !(ws.engine && ws.transport && ws.clock) && !ws.endpoint) {
+      printError("WebRTCPeerConnectionEngine: no engine runtime here; pass wasmrtc: { engine, transport, clock } to initialize().");
+      return Error.ERR_UNAVAILABLE;
+    }
+    const binds: Array<{ ip?: string; port?: number }> = [];
+    for (const b of ws.bind ?? []) {
+      if (typeof b === "string" && ipFamily(b)) binds.push({ ip: b });
+      else if (isDict(b) && (b.ip === undefined || (typeof b.ip === "string" && ipFamily(b.ip))) &&
+        (b.port === undefined || (Number.isInteger(b.port) && (b.port as number) >= 0 && (b.port as number) <= 65535))) {
+        binds.push({ ip: b.ip as string | undefined, port: b.port as number | undefined });
+      } else {
+        printError(`initialize: wasmrtc.bind entry ${JSON.stringify(b)} is not an IP address.`);
+        return Error.ERR_INVALID_PARAMETER;
+      }
+    }
+    let endpoint: Endpoint;
+    let owns = false;
+    try {
+      if (ws.endpoint) {
+        endpoint = ws.endpoint;
+      } else {
+        const engine = ws.engine ?? runtime!.engine();
+        const bindIps = binds.map((b) => b.ip).filter((x): x is string => !!x);
+        endpoint = Endpoint.createDeferred({
+          engine,
+          transport: ws.transport ?? runtime!.transport(bindIps),
+          clock: ws.clock ?? runtime!.clock(),
+          bind: binds.length ? binds : undefined,
+          inputMode: ws.inputMode,
+        });
+        owns = true;
+      }
+    } catch (e) {
+      printError(`initialize: the engine could not start: ${(e as { message?: string })?.message ?? String(e)}`);
+      return Error.FAILED;
+    }
+    const peer = endpoint.createPeer({
+      relayOnly: config.extra.iceTransportPolicy === "relay",
+      maxMessageSize: ws.maxMessageSize,
+      receiveWindow: ws.receiveWindow,
+      consentIntervalMs: ws.consentIntervalMs,
+      disconnectedAfterMs: ws.disconnectedAfterMs,
+      failedAfterMs: ws.failedAfterMs,
+      checkingTimeoutMs: ws.checkingTimeoutMs,
+    });
+    if (!peer) {
+      if (owns) endpoint.close();
+      printError("initialize: the engine refused a new connection (limit reached or endpoint closed).");
+      return Error.FAILED;
+    }
+    this.teardown();  // Native: the previous connection is closed
+    this.initialized = true;
+    this.endpoint = endpoint;
+    this.ownsEndpoint = owns;
+    this.peer = peer;
+    this.conn = ConnectionState.STATE_NEW;
+    this.gathering = GatheringState.GATHERING_STATE_NEW;
+    this.emittedDescription = false;
+    this.localSet = false;
+    this.held = [];
+    this.unconsumed = 0;
+    this.maxMessage = 65536;
+    const gen = ++this.generation;
+    this.wire(peer, gen);
+    void this.startGathering(peer, endpoint, config, ws, gen);
+    return Error.OK;
+  }
+
+  private wire(peer: PeerHandle, gen: number): void {
+    const live = () => gen === this.generation;
+    const q = (fn: () => void) => live() && this._queue(() => live() && fn());
+    peer.onLocalDescription = (type, sdp) => {
+      this.emittedDescription = true;
+      this.localSet = false;
+      this._emit_session_description_created(type === "pranswer" ? "answer" : type, sdp);
+    };
+    peer.onLocalCandidate = (mid, index, line) => {
+      // Decisions table: candidates only after set_local_description took the description we emitted.
+      if (this.localSet) this._emit_ice_candidate_created(mid, index, line);
+      else this.held.push([mid, index, line]);
+    };
+    peer.onGatheringState = (s) => q(() => {
+      this.gathering = s as GatheringState;
+    });
+    peer.onConnectionState = (s, reason) => q(() => {
+      if (this.conn === ConnectionState.STATE_CLOSED) return;
+      this.conn = s as ConnectionState;
+      if (s === ConnectionState.STATE_CONNECTED) this.maxMessage = peer.remoteMaxMessageSize();
+      if (s === ConnectionState.STATE_FAILED && reason) printWarning(`WebRTC connection failed: ${reason}`);
+    });
+    peer.onChannelOpen = (h, stream) => q(() => {
+      const c = this.channels.get(h);
+      if (!c) return;
+      c.setId(stream);
+      if (c.get_ready_state() === ChannelState.STATE_CONNECTING) c.setReadyState(ChannelState.STATE_OPEN);
+    });
+    peer.onChannelReceived = (info: RemoteChannelInfo) => {
+      const init: ChannelInit = {
+        label: info.label,
+        ordered: info.ordered,
+        id: info.stream,
+        maxPacketLifeTime: info.maxLifetimeMs < 0 ? 65535 : info.maxLifetimeMs,
+        maxRetransmits: info.maxRetransmits < 0 ? 65535 : info.maxRetransmits,
+        protocol: info.protocol,
+        negotiated: false,
+      };
+      const ch = new EngineDataChannel(init, this, info.channel);
+      this.channels.set(info.channel, ch);  // messages for it follow in this same drain
+      q(() => {
+        if (ch.get_ready_state() === ChannelState.STATE_CONNECTING) ch.setReadyState(ChannelState.STATE_OPEN);
+        this.data_channel_received.emit(ch);
+      });
+    };
+    peer.onChannelMessage = (h, data, isString) => {
+      const c = this.channels.get(h);
+      if (c) q(() => c.deliver(data, isString));
+      else peer.consume(data.length);  // nobody can read it: do not let it hold the window
+    };
+    peer.onChannelClosing = (h) => q(() => {
+      const c = this.channels.get(h);
+      if (c && c.get_ready_state() !== ChannelState.STATE_CLOSED) c.setReadyState(ChannelState.STATE_CLOSING);
+    });
+    peer.onChannelClosed = (h) => q(() => {
+      this.channels.get(h)?.setReadyState(ChannelState.STATE_CLOSED);
+    });
+  }
+
+  /** Sockets bound, ICE server names resolved: then gathering may run. */
+  private async startGathering(peer: PeerHandle, endpoint: Endpoint, config: PeerConfig, ws: WasmrtcConfig, gen: number): Promise<void> {
+    try {
+      await endpoint.ready;
+    } catch (e) {
+      if (gen !== this.generation) return;
+      printError(`WebRTC: cannot bind a socket: ${(e as { message?: string })?.message ?? String(e)}`);
+      this._queue(() => {
+        if (gen === this.generation) this.conn = ConnectionState.STATE_FAILED;
+      });
+      return;
+    }
+    if (gen !== this.generation || peer.closed) return;
+    for (const { socket, address } of endpoint.hostAddresses()) peer.addHost(socket, address);
+    const servers: Array<{ kind: "stun" | "turn"; host: string; port: number; username: string; credential: string }> = [];
+    for (const s of config.iceServers) {
+      for (const url of s.urls) {
+        const u = parseIceUrl(url);
+        if (!u) continue;
+        if (u.scheme === "stuns" || u.scheme === "turns" || u.transport !== "udp") {
+          printWarning(`WebRTC: ICE server '${url}' needs TLS or TCP, which the engine does not speak; skipped.`);
+          continue;
+        }
+        servers.push({ kind: u.scheme === "stun" ? "stun" : "turn", host: u.host, port: u.port, username: s.username, credential: s.credential });
+      }
+    }
+    const timeout = Math.max(0, ws.resolveTimeoutMs ?? 3000);
+    const resolved = await Promise.all(servers.map(async (s) => {
+      if (ipFamily(s.host)) return s.host;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const ip = await Promise.race([
+        endpoint.resolveName(s.host).catch(() => null),
+        new Promise<null>((r) => {
+          timer = setTimeout(() => r(null), timeout);
+        }),
+      ]);
+      if (timer) clearTimeout(timer);
+      if (!ip) printWarning(`WebRTC: ICE server host '${s.host}' did not resolve; skipped.`);
+      return ip;
+    }));
+    if (gen !== this.generation || peer.closed) return;
+    servers.forEach((s, i) => {
+      const ip = resolved[i];
+      const family = ip ? ipFamily(ip) : 0;
+      if (!ip || !family) return;
+      const a: NetAddress = { family, ip, port: s.port };
+      peer.addServer(s.kind, a, s.username, s.credential);
+    });
+    peer.releaseGathering();
+  }
+
+  private ensure(): PeerHandle | null {
+    if (!this.initialized) this._initialize({ iceServers: [], extra: {}, raw: {} });
+    return this.peer;
+  }
+
+  /** @internal */
+  peerSend(handle: number, data: Uint8Array, isString: boolean): string {
+    return this.peer ? this.peer.send(handle, data, isString) : "closed";
+  }
+  /** @internal */
+  bufferedAmount(handle: number): number {
+    return this.peer ? this.peer.bufferedAmount(handle) : 0;
+  }
+  /** @internal */
+  maxMessageSize(): number {
+    return this.maxMessage;
+  }
+  /** @internal */
+  closeChannel(c: EngineDataChannel): void {
+    if (this.peer && this.channels.get(c.handle) === c) this.peer.closeChannel(c.handle);
+  }
+  /** @internal The application read bytes: hand them back to the receive window in batches. */
+  consumed(bytes: number): void {
+    this.unconsumed += bytes;
+    if (this.unconsumed >= CONSUME_BATCH) this.flushConsumed();
+  }
+  private flushConsumed(): void {
+    if (this.unconsumed > 0 && this.peer) this.peer.consume(this.unconsumed);
+    this.unconsumed = 0;
+  }
+
+  override _create_data_channel(_label: string, init: ChannelInit): WebRTCDataChannel | null {
+    const peer = this.ensure();
+    if (!peer) return null;
+    const handle = peer.createChannel({
+      label: init.label,
+      protocol: init.protocol,
+      ordered: init.ordered,
+      negotiated: init.negotiated,
+      id: init.negotiated ? init.id : undefined,
+      maxRetransmits: init.maxRetransmits === 65535 ? undefined : init.maxRetransmits,
+      maxPacketLifeTime: init.maxPacketLifeTime === 65535 ? undefined : init.maxPacketLifeTime,
+    });
+    if (!handle) {
+      printError(init.negotiated ? `create_data_channel: negotiated id ${init.id} is already in use.` : "create_data_channel: refused by the engine.");
+      return null;
+    }
+    const ch = new EngineDataChannel({ ...init }, this, handle);
+    this.channels.set(handle, ch);
+    return ch;
+  }
+
+  override _create_offer(): Error {
+    const peer = this.ensure();
+    if (!peer) return Error.ERR_UNCONFIGURED;
+    if (!peer.createOffer()) {
+      printError(`create_offer: ${peer.error}`);
+      return Error.FAILED;
+    }
+    return Error.OK;
+  }
+
+  override _set_local_description(type: string, _sdp: string): Error {
+    const peer = this.ensure();
+    if (!peer) return Error.ERR_UNCONFIGURED;
+    if (type === "rollback") return peer.setRemoteDescription("rollback", "") ? Error.OK : Error.FAILED;
+    // Native: the description was applied when it was created; this releases its candidates.
+    if (this.emittedDescription && !this.localSet) {
+      this.localSet = true;
+      const held = this.held;
+      this.held = [];
+      for (const [mid, index, line] of held) this._emit_ice_candidate_created(mid, index, line);
+    }
+    return Error.OK;
+  }
+
+  override _set_remote_description(type: string, sdp: string): Error {
+    const peer = this.ensure();
+    if (!peer) return Error.ERR_UNCONFIGURED;
+    if (!peer.setRemoteDescription(type as "offer" | "answer" | "pranswer" | "rollback", sdp)) {
+      printError(`set_remote_description: ${peer.error}`);
+      return Error.FAILED;
+    }
+    return Error.OK;
+  }
+
+  override _add_ice_candidate(media: string, _index: number, name: string): Error {
+    const peer = this.ensure();
+    if (!peer) return Error.ERR_UNCONFIGURED;
+    const r = peer.addRemoteCandidate(media, name);
+    if (r === "malformed") {
+      printError(`add_ice_candidate: malformed candidate '${name.slice(0, 80)}'.`);
+      return Error.ERR_INVALID_PARAMETER;
+    }
+    return Error.OK;  // TCP or otherwise unusable candidates are ignored, as duplicates are
+  }
+
+  override _poll(): Error {
+    this.flushConsumed();
+    return Error.OK;
+  }
+
+  private teardown(): void {
+    this.generation++;
+    const peer = this.peer;
+    this.peer = null;
+    if (peer) peer.close();
+    if (this.endpoint && this.ownsEndpoint) this.endpoint.close();
+    this.endpoint = null;
+    this.ownsEndpoint = false;
+    for (const c of this.channels.values()) c.setReadyState(ChannelState.STATE_CLOSED);
+    this.channels.clear();
+  }
+
+  override _close(): void {
+    this.teardown();
+    this.initialized = true;  // stays closed until initialize()
+    this.conn = ConnectionState.STATE_CLOSED;
+  }
+
+  override _get_connection_state(): ConnectionState {
+    return this.conn;
+  }
+  override _get_gathering_state(): GatheringState {
+    return this.gathering;
+  }
+  override _get_signaling_state(): SignalingState {
+    if (!this.peer) return this.conn === ConnectionState.STATE_CLOSED ? SignalingState.SIGNALING_STATE_CLOSED : SignalingState.SIGNALING_STATE_STABLE;
+    return this.peer.states()[0] as SignalingState;
+  }
+}
+
+WebRTCPeerConnection.register_extension("WebRTCPeerConnectionEngine", WebRTCPeerConnectionEngine);
