@@ -1,6 +1,7 @@
 #include "dtls/dtls_endpoint.h"
 
 #include <algorithm>
+#include <iterator>
 #include <cstring>
 
 #include "common/log.h"
@@ -44,9 +45,28 @@ enum Ext : uint16_t {
   kSupportedGroups = 10,
   kEcPointFormats = 11,
   kSignatureAlgorithms = 13,
+  kUseSrtp = 14,
   kExtendedMasterSecret = 23,
   kRenegotiationInfo = 0xFF01,
 };
+
+// RFC 5764 §4.1.2 profiles, our preference first. Data channels carry no SRTP, but WebRTC peers
+// (browsers, werift) negotiate a profile on every DTLS association and some refuse one without it.
+constexpr uint16_t kSrtpProfiles[] = {0x0007 /* AEAD_AES_128_GCM */, 0x0001 /* AES128_CM_HMAC_SHA1_80 */};
+
+// RFC 5764 §4.1.1: UseSRTPData = SRTPProtectionProfiles profiles<2..2^16-1> + opaque srtp_mki<0..255>.
+bool parse_use_srtp(ByteView v, std::vector<uint16_t>& profiles) {
+  ByteReader r(v);
+  uint16_t n;
+  if (!r.u16(n) || n < 2 || (n & 1) || r.remaining() < size_t(n) + 1) return false;
+  for (uint16_t i = 0; i < n; i += 2) {
+    uint16_t p;
+    r.u16(p);
+    profiles.push_back(p);
+  }
+  uint8_t mki;
+  return r.u8(mki) && r.remaining() >= mki;
+}
 
 constexpr uint16_t kEcdsaSha256 = 0x0403;
 constexpr uint16_t kEcdsaSha384 = 0x0503;
@@ -519,6 +539,13 @@ void DtlsEndpoint::send_client_hello(Timestamp now, ByteView cookie) {
   e.u16(kRenegotiationInfo);
   e.u16(1);
   e.u8(0);
+  if (config_.offer_srtp) {
+    e.u16(kUseSrtp);
+    e.u16(uint16_t(2 + 2 * std::size(kSrtpProfiles) + 1));
+    e.u16(uint16_t(2 * std::size(kSrtpProfiles)));
+    for (uint16_t p : kSrtpProfiles) e.u16(p);
+    e.u8(0);  // no MKI
+  }
   put_vec16(w, ByteView(ext));
   // RFC 6347 §4.2.1: the ClientHello and HelloVerifyRequest before the cookie are not in the transcript.
   transcript_.clear();
@@ -554,6 +581,17 @@ bool DtlsEndpoint::on_server_hello(ByteView body) {
       ByteView v;
       if (!er.u16(t) || !get_vec16(er, v)) break;
       if (t == kExtendedMasterSecret) peer_ems_ = true;
+      if (t == kUseSrtp) {
+        // RFC 5764 §4.1.1: exactly one profile, one we offered.
+        std::vector<uint16_t> chosen_profiles;
+        bool ours = config_.offer_srtp && parse_use_srtp(v, chosen_profiles) && chosen_profiles.size() == 1 &&
+                    std::find(std::begin(kSrtpProfiles), std::end(kSrtpProfiles), chosen_profiles[0]) != std::end(kSrtpProfiles);
+        if (!ours) {
+          fail(kIllegalParameter, "the server chose an SRTP profile we did not offer");
+          return false;
+        }
+        srtp_profile_ = chosen_profiles[0];
+      }
     }
   }
   if (config_.require_extended_master_secret && !peer_ems_) {
@@ -759,6 +797,15 @@ void DtlsEndpoint::on_client_hello(Timestamp now, uint16_t seq, ByteView body) {
     if (t == kSupportedGroups && v.size >= 2) {
       for (size_t i = 2; i + 1 < v.size; i += 2) client_groups.push_back(load_be16(v.data + i));
     }
+    if (t == kUseSrtp) {
+      std::vector<uint16_t> offered;
+      srtp_profile_ = 0;
+      if (parse_use_srtp(v, offered)) {
+        for (uint16_t p : kSrtpProfiles) {
+          if (!srtp_profile_ && std::find(offered.begin(), offered.end(), p) != offered.end()) srtp_profile_ = p;
+        }
+      }
+    }
     if (t == kSignatureAlgorithms && v.size >= 2) {
       peer_sig_schemes_.clear();
       for (size_t i = 2; i + 1 < v.size; i += 2) peer_sig_schemes_.push_back(load_be16(v.data + i));
@@ -808,6 +855,13 @@ void DtlsEndpoint::on_client_hello(Timestamp now, uint16_t seq, ByteView body) {
   e.u16(2);
   e.u8(1);
   e.u8(0);
+  if (srtp_profile_) {
+    e.u16(kUseSrtp);
+    e.u16(5);
+    e.u16(2);
+    e.u16(srtp_profile_);
+    e.u8(0);  // we use no MKI (RFC 5764 §4.1.1: the server echoes its own choice)
+  }
   put_vec16(w, ByteView(sext));
   queue_handshake(kServerHello, std::move(sh), 0);
 

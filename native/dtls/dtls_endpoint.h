@@ -39,6 +39,8 @@ struct DtlsConfig {
   std::string remote_fingerprint;
   bool verify_fingerprint = true;
   bool require_extended_master_secret = true;
+  // Offer use_srtp (RFC 5764) as browsers do; some WebRTC peers refuse a handshake without a profile.
+  bool offer_srtp = true;
   bool server_cookie = true;  // HelloVerifyRequest (RFC 6347 §4.2.1)
   size_t mtu = 1200;
   std::vector<uint16_t> suites = {suite::kEcdheEcdsaAes128GcmSha256, suite::kEcdheEcdsaAes256GcmSha384,
@@ -77,6 +79,8 @@ class DtlsEndpoint {
   State state() const { return state_; }
   uint16_t negotiated_suite() const { return suite_; }
   uint16_t negotiated_group() const { return group_; }
+  // RFC 5764 use_srtp profile agreed in the handshake (0: none); data channels only record it.
+  uint16_t negotiated_srtp_profile() const { return srtp_profile_; }
   const std::string& remote_certificate_fingerprint() const { return remote_fp_; }
   // RFC 5705 keying material exporter (e.g. for SRTP-less key derivation).
   bool export_keying_material(std::string_view label, size_t length, std::vector<uint8_t>& out);
@@ -137,6 +141,7 @@ class DtlsEndpoint {
   uint16_t suite_ = 0;
   uint16_t group_ = 0;
   bool peer_ems_ = false;
+  uint16_t srtp_profile_ = 0;
   std::vector<uint8_t> ecdh_priv_, ecdh_pub_, peer_ecdh_pub_;
   std::vector<uint8_t> master_;
   std::vector<uint8_t> transcript_;

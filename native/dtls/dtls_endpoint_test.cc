@@ -71,6 +71,8 @@ TEST_P(OpenSslInterop, HandshakeAndDataBothWays) {
   // test is chosen by putting it first on our side (OpenSSL follows the client's order, and we as
   // server follow our own).
   oc.groups = "X25519:P-256";
+  // use_srtp (RFC 5764) on the lossless cases; the others check a peer without it.
+  if (c.loss == 0) oc.srtp_profiles = "SRTP_AES128_CM_SHA1_80:SRTP_AEAD_AES_128_GCM";
   OpenSslPeer peer(oc);
   DtlsConfig dc;
   dc.role = c.our_role;
@@ -117,6 +119,9 @@ TEST_P(OpenSslInterop, HandshakeAndDataBothWays) {
   EXPECT_EQ(ours.remote_certificate_fingerprint(), peer.fingerprint());
   EXPECT_EQ(ours.negotiated_suite(), c.suite);
   EXPECT_EQ(ours.negotiated_group(), c.group);
+  EXPECT_EQ(ours.negotiated_srtp_profile(), peer.srtp_profile());
+  if (c.loss == 0) EXPECT_NE(ours.negotiated_srtp_profile(), 0);
+  else EXPECT_EQ(ours.negotiated_srtp_profile(), 0);
   // Data both ways (on a lossless link now: DTLS itself does not retransmit data).
   to_peer.loss = to_us.loss = 0;
   for (int i = 0; i < 10; ++i) {
@@ -219,6 +224,8 @@ TEST(DtlsEndpoint, OurClientAndServerConnect) {
   EXPECT_EQ(e.type, DtlsEvent::Type::kData);
   EXPECT_EQ(e.data, std::vector<uint8_t>(hi, hi + 5));
   std::vector<uint8_t> k1, k2;
+  EXPECT_EQ(p.a->negotiated_srtp_profile(), 0x0007);  // both offer use_srtp; AEAD_AES_128_GCM first
+  EXPECT_EQ(p.b->negotiated_srtp_profile(), 0x0007);
   ASSERT_TRUE(p.a->export_keying_material("EXTRACTOR-dtls_srtp", 60, k1));
   ASSERT_TRUE(p.b->export_keying_material("EXTRACTOR-dtls_srtp", 60, k2));
   EXPECT_EQ(k1, k2);

@@ -58,6 +58,7 @@ struct PeerEvent {
     kBufferedAmountLow, // channel
     kResolve,           // text = a host name (".local") to resolve; answer with resolved()
   };
+  PeerEvent(Type t = Type::kLocalDescription) : type(t) {}  // NOLINT: implicit for brace init
   Type type;
   uint8_t code = 0;
   uint32_t channel = 0;

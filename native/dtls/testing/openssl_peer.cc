@@ -135,6 +135,7 @@ OpenSslPeer::OpenSslPeer(OpenSslPeerConfig cfg) : mtu_(cfg.mtu) {
     SSL_CTX_set_cipher_list(ctx_, cfg.ciphers.c_str());
   }
   SSL_CTX_set1_groups_list(ctx_, cfg.groups.c_str());
+  if (!cfg.srtp_profiles.empty()) SSL_CTX_set_tlsext_use_srtp(ctx_, cfg.srtp_profiles.c_str());  // returns 0 on success
   SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, accept_any);
   SSL_CTX_set_options(ctx_, SSL_OP_NO_QUERY_MTU);
   if (cfg.server && cfg.cookie) {
@@ -224,5 +225,10 @@ bool OpenSslPeer::write(ByteView data) { return SSL_write(ssl_, data.data, int(d
 bool OpenSslPeer::got_close_notify() const { return (SSL_get_shutdown(ssl_) & SSL_RECEIVED_SHUTDOWN) != 0; }
 
 void OpenSslPeer::shutdown() { SSL_shutdown(ssl_); }
+
+uint16_t OpenSslPeer::srtp_profile() const {
+  const SRTP_PROTECTION_PROFILE* p = ssl_ ? SSL_get_selected_srtp_profile(ssl_) : nullptr;
+  return p ? uint16_t(p->id) : 0;
+}
 
 }  // namespace wasmrtc::dtls::testing

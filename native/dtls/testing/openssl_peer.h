@@ -22,6 +22,7 @@ struct OpenSslPeerConfig {
   unsigned timer_initial_us = 50000;
   bool cookie = true;
   long mtu = 1200;
+  std::string srtp_profiles;  // e.g. "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80" (use_srtp, RFC 5764)
 };
 
 class OpenSslPeer {
@@ -34,6 +35,7 @@ class OpenSslPeer {
   void step();
   bool take_datagram(std::vector<uint8_t>& out);
   bool connected() const { return connected_; }
+  uint16_t srtp_profile() const;  // the RFC 5764 profile the handshake agreed on (0: none)
   bool failed() const { return failed_; }
   std::string error() const { return error_; }
   std::string fingerprint() const { return fingerprint_; }       // of its own certificate
