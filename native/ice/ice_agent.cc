@@ -489,6 +489,13 @@ void IceAgent::on_check_response(Timestamp now, Pair& p, const stun::Message& ms
   } else if (!config_.controlling && p.remote_nominated) {
     p.nominated = true;
     select(now, p);
+  } else if (config_.controlling) {
+    // Nominate at once when no better pair can still succeed; otherwise nominate_at_ waits for them.
+    maybe_nominate(now);
+    for (auto& q : pairs_) {
+      if (!q->nominating || !q->txn) continue;
+      while (q->txn->poll_transmit()) out(locals_[q->local].socket, remotes_[q->remote].address, q->txn->request());
+    }
   }
   (void)was_valid;
 }
