@@ -11,6 +11,7 @@ namespace {
 constexpr size_t kDataHeader = 16;       // chunk header + DATA fields
 constexpr size_t kMaxDupReports = 16;
 constexpr size_t kMaxGapBlocks = 64;
+constexpr int kMaxShutdownRetransmits = 10;  // §15 Association.Max.Retrans
 constexpr size_t kCookieBody = 4 + 4 + 2 + 2 + 4 + 4 + 4;  // peer tag, rwnd, out, in, peer tsn, local tag, local tsn
 
 uint32_t random_u32(crypto::Provider& c) {
@@ -90,7 +91,7 @@ bool SctpAssociation::poll_event(SctpEvent& out) {
 
 Timestamp SctpAssociation::next_deadline() const {
   Timestamp t = std::min(t1_at_, t3_at_);
-  return std::min({t, sack_due_, reconfig_at_});
+  return std::min({t, t2_at_, sack_due_, reconfig_at_});
 }
 
 // ------------------------------------------------------------------ handshake
@@ -314,8 +315,7 @@ void SctpAssociation::handle_packet(Timestamp now, ByteView bytes) {
       case chunk_type::kHeartbeatAck:
         break;
       case chunk_type::kAbort: {
-        state_ = State::kClosed;
-        t1_at_ = t3_at_ = sack_due_ = kNever;
+        closed_now();
         std::string reason = "aborted by the peer";
         ErrorCauses causes;
         if (ErrorCauses::parse(c.value, causes)) {
@@ -335,21 +335,27 @@ void SctpAssociation::handle_packet(Timestamp now, ByteView bytes) {
         if (!parse_shutdown(c, cum)) break;
         if (state_ == State::kEstablished || state_ == State::kShutdownPending) state_ = State::kShutdownReceived;
         if (state_ == State::kShutdownReceived && outstanding_.empty() && send_queue_.empty()) {
-          send_control(chunk_type::kShutdownAck, 0, ByteView(), peer_tag_);
-          state_ = State::kShutdownAckSent;
+          send_shutdown_ack(now);
+        } else if (state_ == State::kShutdownSent || state_ == State::kShutdownAckSent) {
+          // §9.2: both ends shut down at once, or our SHUTDOWN-ACK was lost: (re)send it.
+          send_shutdown_ack(now);
         }
         break;
       }
       case chunk_type::kShutdownAck:
+        // §8.4 (5): after we closed, a retransmitted SHUTDOWN-ACK (our COMPLETE was lost) gets another one.
+        if (state_ == State::kClosed) {
+          send_control(chunk_type::kShutdownComplete, 0, ByteView(), peer_tag_);
+          return;
+        }
+        if (state_ != State::kShutdownSent && state_ != State::kShutdownAckSent) break;
         send_control(chunk_type::kShutdownComplete, 0, ByteView(), peer_tag_);
-        state_ = State::kClosed;
-        t3_at_ = sack_due_ = kNever;
+        closed_now();
         events_.push_back({SctpEvent::Type::kClosed, {}, "shut down"});
         return;
       case chunk_type::kShutdownComplete:
         if (state_ == State::kShutdownAckSent) {
-          state_ = State::kClosed;
-          t3_at_ = sack_due_ = kNever;
+          closed_now();
           events_.push_back({SctpEvent::Type::kClosed, {}, "shut down by the peer"});
         }
         return;
@@ -361,6 +367,7 @@ void SctpAssociation::handle_packet(Timestamp now, ByteView bytes) {
       }
     }
   }
+  if (got_data && state_ == State::kShutdownSent) send_shutdown(now);  // §9.2: with the new cumulative TSN
   if (got_data) {
     ++packets_since_sack_;
     // Delayed SACK: at most every second packet or 200 ms; at once on gaps or duplicates.
@@ -406,6 +413,12 @@ void SctpAssociation::handle_data(Timestamp now, const DataChunk& d) {
   }
   if (gap || !above_cum_.empty()) sack_now_ = true;  // §6.7: report gaps at once
   deliver_ready(d.stream);
+  perform_pending_resets();
+}
+
+// RFC 6525 §5.2.2: a reset that was "in progress" is performed once everything up to the
+// request's last TSN has arrived (by DATA or by FORWARD-TSN).
+void SctpAssociation::perform_pending_resets() {
   for (auto it = pending_incoming_resets_.begin(); it != pending_incoming_resets_.end();) {
     if (tsn_lt(cum_tsn_in_, it->last_tsn)) {
       ++it;
@@ -624,10 +637,7 @@ void SctpAssociation::handle_sack(Timestamp now, const SackChunk& s) {
     t3_at_ = now + rto_;
   }
   if (state_ == State::kShutdownPending && outstanding_.empty() && send_queue_.empty()) shutdown(now);
-  if (state_ == State::kShutdownReceived && outstanding_.empty() && send_queue_.empty()) {
-    send_control(chunk_type::kShutdownAck, 0, ByteView(), peer_tag_);
-    state_ = State::kShutdownAckSent;
-  }
+  if (state_ == State::kShutdownReceived && outstanding_.empty() && send_queue_.empty()) send_shutdown_ack(now);
 }
 
 // ------------------------------------------------------------------ sending
@@ -647,8 +657,9 @@ SendResult SctpAssociation::send(Timestamp now, uint16_t stream, uint32_t ppid, 
   // A message up to the max message size is always accepted when the buffer is empty (DESIGN).
   if (queued > 0 && queued + data.size > config_.max_send_buffer) return SendResult::kBufferFull;
   const size_t max_payload = config_.mtu - kCommonHeaderSize - kDataHeader;
-  uint16_t ssn = 0;
-  if (ordered) ssn = next_ssn_[stream]++;
+  // The SSN is taken when the first fragment goes out (transmit_data), so a message that expires
+  // before it was ever sent leaves no hole in the stream's sequence (RFC 3758 §3.1 A1).
+  const uint16_t ssn = 0;
   for (size_t off = 0; off < data.size; off += max_payload) {
     auto c = std::make_unique<OutChunk>();
     size_t n = std::min(max_payload, data.size - off);
@@ -713,6 +724,9 @@ void SctpAssociation::transmit_data(Timestamp now) {
       }
       bool window_ok = flight_size_ == 0 || (flight_size_ + c.payload.size() <= cwnd_ && c.payload.size() <= peer_rwnd_);
       if (!window_ok) break;
+      // Fragments of one message follow each other in the queue (DATA does not interleave).
+      const bool first = !(c.flags & DataChunk::kUnordered) && (c.flags & DataChunk::kBeginning);
+      if (!(c.flags & DataChunk::kUnordered)) c.ssn = first ? next_ssn_[c.stream] : tx_ssn_;
       c.tsn = next_tsn_;
       DataChunk d;
       d.flags = c.flags;
@@ -724,6 +738,7 @@ void SctpAssociation::transmit_data(Timestamp now) {
       std::vector<uint8_t> v;
       d.serialize(v);
       if (!b.add(chunk_type::kData, d.flags, ByteView(v))) break;
+      if (first) tx_ssn_ = next_ssn_[c.stream]++;
       ++next_tsn_;
       c.assigned = true;
       c.in_flight = true;
@@ -745,6 +760,7 @@ void SctpAssociation::transmit_data(Timestamp now) {
     ++stats_.packets_out;
     if (t3_at_ == kNever) t3_at_ = now + rto_;
   }
+  if (!streams_to_reset_.empty()) send_reconfig_request(now);
 }
 
 size_t SctpAssociation::buffered_amount(uint16_t stream) const {
@@ -788,6 +804,32 @@ void SctpAssociation::abandon_message(OutChunk& first) {
       c->in_flight = false;
     }
     forward_tsn_pending_ = true;  // a TSN was used: the peer must be told to skip it
+  }
+  // A message cut short after some fragments went out: its end never gets a TSN, so the peer
+  // may already hold every TSN we used. A FORWARD-TSN whose new cumulative TSN is not beyond the
+  // peer's is ignored whole, skip list included (RFC 3758 §3.6; usrsctp does so), and the peer
+  // would wait for the message's end forever. So the end gets a TSN of its own, abandoned at
+  // once and never sent, which the FORWARD-TSN then carries the peer over.
+  bool end_has_tsn = false;
+  const OutChunk* sent_part = nullptr;
+  for (auto& [k, c] : outstanding_) {
+    (void)k;
+    if (c->message_id != id) continue;
+    sent_part = c.get();
+    end_has_tsn |= (c->flags & DataChunk::kEnd) != 0;
+  }
+  if (sent_part && !end_has_tsn) {
+    auto end = std::make_unique<OutChunk>();
+    end->tsn = next_tsn_++;
+    end->stream = sent_part->stream;
+    end->ssn = sent_part->ssn;
+    end->ppid = sent_part->ppid;
+    end->flags = uint8_t(DataChunk::kEnd | (sent_part->flags & DataChunk::kUnordered));
+    end->assigned = true;
+    end->abandoned = true;
+    end->message_id = id;
+    ++stats_.abandoned;
+    outstanding_.emplace(end->tsn - local_initial_tsn_, std::move(end));
   }
   std::map<uint16_t, size_t> fell;
   for (auto it = send_queue_.begin(); it != send_queue_.end();) {
@@ -833,7 +875,10 @@ void SctpAssociation::handle_forward_tsn(Timestamp now, const ForwardTsnChunk& f
   (void)now;
   ++stats_.forward_tsn_in;
   if (!tsn_lt(cum_tsn_in_, f.new_cumulative_tsn)) {
-    sack_now_ = true;  // an old or duplicate FORWARD-TSN is answered with a SACK
+    sack_now_ = true;  // an old or duplicate FORWARD-TSN is answered with a SACK (RFC 3758 §3.6)
+    // Its skip list is still safe to honour (SSNs only move forward): a sender that cut a
+    // message short without giving its end a TSN relies on it.
+    skip_ssns(f);
     return;
   }
   // Everything up to the new point counts as received; the skipped SSNs let later messages through.
@@ -844,12 +889,7 @@ void SctpAssociation::handle_forward_tsn(Timestamp now, const ForwardTsnChunk& f
     above_cum_.erase(above_cum_.begin());
     ++cum_tsn_in_;
   }
-  for (const auto& s : f.skipped) {
-    auto& rx = rx_[s.stream];
-    if (!rx) rx = std::make_unique<StreamRx>();
-    uint16_t next = uint16_t(s.ssn_or_mid + 1);
-    if (int16_t(next - rx->next_ssn) > 0) rx->next_ssn = next;
-  }
+  skip_ssns(f);
   for (auto& [stream, rx] : rx_) {
     deliver_ready(stream);
     // What is left at or below the new point belongs to abandoned messages and can never complete.
@@ -862,7 +902,30 @@ void SctpAssociation::handle_forward_tsn(Timestamp now, const ForwardTsnChunk& f
       }
     }
   }
+  perform_pending_resets();
   sack_now_ = true;
+}
+
+// RFC 3758 §3.6: ordered messages up to each skipped SSN will not come; later ones may go on.
+// Fragments of the skipped ones can never complete and are dropped.
+void SctpAssociation::skip_ssns(const ForwardTsnChunk& f) {
+  for (const auto& s : f.skipped) {
+    auto& rx = rx_[s.stream];
+    if (!rx) rx = std::make_unique<StreamRx>();
+    const uint16_t next = uint16_t(s.ssn_or_mid + 1);
+    if (int16_t(next - rx->next_ssn) <= 0) continue;
+    rx->next_ssn = next;
+    for (auto it = rx->fragments.begin(); it != rx->fragments.end();) {
+      const InMessage& m = it->second;
+      if (!(m.flags & DataChunk::kUnordered) && int16_t(m.ssn - next) < 0) {
+        unread_bytes_ -= std::min(unread_bytes_, m.payload.size());
+        it = rx->fragments.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    deliver_ready(s.stream);
+  }
 }
 
 // The peer's outgoing streams end: their SSNs start over and the owner is told.
@@ -889,6 +952,11 @@ bool SctpAssociation::reset_stream(Timestamp now, uint16_t stream) {
 void SctpAssociation::send_reconfig_request(Timestamp now) {
   // One request in flight at a time (RFC 6525 §5.1.1); queued streams wait for it.
   if (!streams_resetting_.empty() || streams_to_reset_.empty()) return;
+  // Messages queued on a stream before its reset go out first: the request's last TSN must
+  // cover them (§5.1.2), or they would arrive after the reset with the old SSNs.
+  for (const auto& c : send_queue_) {
+    if (std::find(streams_to_reset_.begin(), streams_to_reset_.end(), c->stream) != streams_to_reset_.end()) return;
+  }
   streams_resetting_ = std::move(streams_to_reset_);
   streams_to_reset_.clear();
   ReConfigChunk rc;
@@ -906,7 +974,11 @@ void SctpAssociation::handle_reconfig(Timestamp now, const ReConfigChunk& r) {
     const auto& o = *r.outgoing;
     uint32_t result = 1;  // success, performed
     if (o.request_seq == peer_reconfig_seq_expected_ - 1) {
-      result = 1;  // a retransmission of the request we already answered
+      // A retransmission of the request we already answered: the same answer, or still in progress.
+      result = 1;
+      for (const auto& p : pending_incoming_resets_) {
+        if (p.request_seq == o.request_seq) result = 6;
+      }
     } else if (o.request_seq != peer_reconfig_seq_expected_) {
       result = 5;  // bad sequence number
     } else if (tsn_lt(cum_tsn_in_, o.sender_last_tsn)) {
@@ -990,6 +1062,22 @@ void SctpAssociation::handle_timeout(Timestamp now) {
   }
   if (now >= sack_due_) send_sack(now);
   if (now >= t3_at_) on_t3_expiry(now);
+  if (now >= t2_at_) {
+    if (++t2_count_ > kMaxShutdownRetransmits) {
+      closed_now();
+      events_.push_back({SctpEvent::Type::kAborted, {}, "shutdown timed out"});
+      return;
+    }
+    t2_rto_ = std::min(t2_rto_ * 2, config_.rto_max);
+    if (state_ == State::kShutdownSent) {
+      send_shutdown(now);
+    } else if (state_ == State::kShutdownAckSent) {
+      send_control(chunk_type::kShutdownAck, 0, ByteView(), peer_tag_);
+      t2_at_ = now + t2_rto_;
+    } else {
+      t2_at_ = kNever;
+    }
+  }
   if (now >= reconfig_at_) {
     // §5.1.1: the request is retransmitted unchanged until answered.
     send_control(chunk_type::kReConfig, 0, ByteView(reconfig_in_flight_), peer_tag_);
@@ -1004,10 +1092,33 @@ void SctpAssociation::shutdown(Timestamp now) {
     state_ = State::kShutdownPending;  // §9.2: after everything queued has been acknowledged
     return;
   }
+  t2_rto_ = rto_;
+  t2_count_ = 0;
+  send_shutdown(now);
+  state_ = State::kShutdownSent;
+}
+
+// §9.2: SHUTDOWN and SHUTDOWN-ACK are retransmitted on T2-shutdown until answered.
+void SctpAssociation::send_shutdown(Timestamp now) {
   uint8_t cum[4];
   store_be32(cum, cum_tsn_in_);
   send_control(chunk_type::kShutdown, 0, ByteView(cum, 4), peer_tag_);
-  state_ = State::kShutdownSent;
+  t2_at_ = now + t2_rto_;
+}
+
+void SctpAssociation::send_shutdown_ack(Timestamp now) {
+  if (state_ != State::kShutdownAckSent) {
+    t2_rto_ = rto_;
+    t2_count_ = 0;
+  }
+  send_control(chunk_type::kShutdownAck, 0, ByteView(), peer_tag_);
+  state_ = State::kShutdownAckSent;
+  t2_at_ = now + t2_rto_;
+}
+
+void SctpAssociation::closed_now() {
+  state_ = State::kClosed;
+  t1_at_ = t2_at_ = t3_at_ = sack_due_ = reconfig_at_ = kNever;
 }
 
 void SctpAssociation::abort(const std::string& reason) {
@@ -1015,8 +1126,7 @@ void SctpAssociation::abort(const std::string& reason) {
   std::vector<uint8_t> causes;
   ErrorCauses::append(causes, cause::kUserInitiatedAbort, ByteView(std::string_view(reason)));
   send_control(chunk_type::kAbort, 0, ByteView(causes), peer_tag_);
-  state_ = State::kClosed;
-  t1_at_ = t3_at_ = sack_due_ = kNever;
+  closed_now();
   events_.push_back({SctpEvent::Type::kAborted, {}, reason});
 }
 

@@ -125,6 +125,9 @@ class SctpAssociation {
   void deliver_ready(uint16_t stream);
   void buffered_fell(uint16_t stream, size_t bytes);
   void send_sack(Timestamp now);
+  void send_shutdown(Timestamp now);
+  void send_shutdown_ack(Timestamp now);
+  void closed_now();
   void send_control(uint8_t type, uint8_t flags, ByteView value, uint32_t tag);
   void transmit_data(Timestamp now);
   void on_t3_expiry(Timestamp now);
@@ -133,9 +136,11 @@ class SctpAssociation {
   void abandon_message(OutChunk& c);
   void maybe_forward_tsn(Timestamp now);
   void handle_forward_tsn(Timestamp now, const ForwardTsnChunk& f);
+  void skip_ssns(const ForwardTsnChunk& f);
   void handle_reconfig(Timestamp now, const ReConfigChunk& r);
   void send_reconfig_request(Timestamp now);
   void perform_incoming_reset(const std::vector<uint16_t>& streams);
+  void perform_pending_resets();
   uint32_t advertised_window() const;
   std::vector<uint8_t> make_cookie(const InitChunk& peer_init, uint32_t local_tag, uint32_t local_tsn);
   bool open_cookie(ByteView cookie, InitChunk& peer, uint32_t& local_tag, uint32_t& local_tsn);
@@ -167,6 +172,7 @@ class SctpAssociation {
   std::deque<std::unique_ptr<OutChunk>> send_queue_;   // not yet given a TSN
   std::map<uint32_t, std::unique_ptr<OutChunk>> outstanding_;  // key: TSN - local_initial_tsn_
   std::map<uint16_t, uint16_t> next_ssn_;
+  uint16_t tx_ssn_ = 0;  // SSN of the message whose fragments are going out
   struct StreamTx {
     size_t buffered = 0;
     size_t low_threshold = 0;
@@ -177,6 +183,9 @@ class SctpAssociation {
   size_t flight_size_ = 0;
   size_t buffered_ = 0;
   Timestamp t3_at_ = kNever;
+  Timestamp t2_at_ = kNever;  // T2-shutdown
+  Duration t2_rto_ = 0;
+  int t2_count_ = 0;
   Duration rto_ = 0, srtt_ = 0, rttvar_ = 0;
   bool rtt_measured_ = false;
   uint32_t last_cum_ack_ = 0;

@@ -124,6 +124,24 @@ TEST(SctpAssociation, GracefulShutdownAfterData) {
   EXPECT_EQ(l.got[1][0].data, m);
 }
 
+// SHUTDOWN and SHUTDOWN-ACK are retransmitted on T2 (RFC 9260 §9.2): heavy loss during the
+// shutdown still closes both ends, for many seeds.
+TEST(SctpAssociation, GracefulShutdownUnderHeavyLoss) {
+  for (uint32_t seed = 1; seed <= 20; ++seed) {
+    Link l(700 + seed);
+    l.end[0]->connect(0);
+    l.end[1]->connect(0);
+    ASSERT_TRUE(l.run([&] { return l.up[0] && l.up[1]; }, seconds(5)));
+    std::vector<uint8_t> m(5000, 7);
+    l.end[0]->send(l.now, 0, 53, ByteView(m));
+    l.loss = 0.4;
+    l.end[0]->shutdown(l.now);
+    ASSERT_TRUE(l.run([&] { return l.closed[0] && l.closed[1]; }, l.now + seconds(300))) << "seed " << seed;
+    EXPECT_TRUE(l.aborted[0].empty() && l.aborted[1].empty()) << seed;
+    ASSERT_EQ(l.got[1].size(), 1u);
+  }
+}
+
 TEST(SctpAssociation, AbortReachesThePeer) {
   Link l(8);
   l.end[0]->connect(0);
@@ -190,7 +208,7 @@ TEST(SctpAssociation, ThroughputOnALosslessLink) {
   const int n = 2000;
   auto start = std::chrono::steady_clock::now();
   int sent = 0;
-  while (l.got[1].size() < size_t(n)) {
+  for (int round = 0; round < 100000 && l.got[1].size() < size_t(n); ++round) {
     while (sent < n && l.end[0]->buffered_amount() < 256 * 1024) {
       l.end[0]->send(l.now, 0, 53, ByteView(m));
       ++sent;
@@ -224,7 +242,7 @@ TEST(SctpAssociation, RttSweepThroughput) {
     const int n = 1200;  // ~20 MB
     int sent = 0;
     Timestamp start = l.now;
-    while (l.got[1].size() < size_t(n)) {
+    for (int round = 0; round < 100000 && l.got[1].size() < size_t(n); ++round) {
       while (sent < n && l.end[0]->buffered_amount() < 1024 * 1024) {
         l.end[0]->send(l.now, 0, 53, ByteView(m));
         ++sent;
@@ -324,6 +342,57 @@ TEST(SctpAssociation, StreamResetClosesOneStreamWhileOthersContinue) {
   EXPECT_EQ(l.got[1].back().stream, 4);
   EXPECT_EQ(l.resets[0], std::vector<std::string>{"outgoing:4"});
   EXPECT_EQ(l.resets[1], std::vector<std::string>{"incoming:4"});
+}
+
+}  // namespace
+}  // namespace wasmrtc::sctp
+
+namespace wasmrtc::sctp {
+namespace {
+
+using testing::Link;
+
+// An ordered message that expires before any of it was sent takes no SSN, so the messages
+// after it on the stream are not held back waiting for it (RFC 3758 §3.1 A1).
+TEST(SctpAssociation, OrderedMessageExpiredInTheQueueLeavesNoHole) {
+  Link l(34);
+  l.end[0]->connect(0);
+  l.end[1]->connect(0);
+  ASSERT_TRUE(l.run([&] { return l.up[0] && l.up[1]; }, seconds(5)));
+  std::vector<uint8_t> big(200000, 1), doomed(5000, 2), after(100, 3);
+  SendOptions short_life;
+  short_life.lifetime_ms = 1;
+  ASSERT_EQ(l.end[0]->send(l.now, 4, 53, ByteView(big)), SendResult::kOk);  // fills cwnd; the rest waits
+  ASSERT_EQ(l.end[0]->send(l.now, 4, 53, ByteView(doomed), short_life), SendResult::kOk);
+  ASSERT_EQ(l.end[0]->send(l.now, 4, 53, ByteView(after)), SendResult::kOk);
+  ASSERT_TRUE(l.run([&] { return l.got[1].size() == 2; }, l.now + seconds(10)));
+  EXPECT_EQ(l.got[1][0].data, big);
+  EXPECT_EQ(l.got[1][1].data, after);
+  EXPECT_EQ(l.end[0]->stats().forward_tsn_out, 0u);  // no TSN was used for it, nothing to skip
+}
+
+// A stream reset the peer answered "in progress" completes when a FORWARD-TSN (not DATA) carries
+// the cumulative TSN past the request's last TSN (RFC 6525 §5.2.2).
+TEST(SctpAssociation, InProgressResetCompletesThroughForwardTsn) {
+  for (uint32_t seed = 1; seed <= 5; ++seed) {
+    Link l(900 + seed);
+    l.end[0]->connect(0);
+    l.end[1]->connect(0);
+    ASSERT_TRUE(l.run([&] { return l.up[0] && l.up[1]; }, seconds(5)));
+    l.loss = 0.3;
+    SendOptions o;
+    o.max_retransmits = 0;
+    o.ordered = false;
+    std::vector<uint8_t> m(3000, 5);
+    for (int i = 0; i < 20; ++i) ASSERT_EQ(l.end[0]->send(l.now, 2, 53, ByteView(m), o), SendResult::kOk);
+    ASSERT_TRUE(l.end[0]->reset_stream(l.now, 2));
+    ASSERT_TRUE(l.run([&] { return l.resets[0].size() == 1 && l.resets[1].size() == 1; }, l.now + seconds(120)))
+        << "seed " << seed << " " << l.resets[0].size() << "/" << l.resets[1].size();
+    l.loss = 0;
+    ASSERT_EQ(l.end[0]->send(l.now, 2, 53, ByteView(m)), SendResult::kOk);  // usable again
+    const size_t before = l.got[1].size();
+    ASSERT_TRUE(l.run([&] { return l.got[1].size() == before + 1; }, l.now + seconds(10)));
+  }
 }
 
 }  // namespace
