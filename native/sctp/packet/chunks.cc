@@ -75,6 +75,28 @@ void DataChunk::serialize(std::vector<uint8_t>& v) const {
   w.bytes(payload);
 }
 
+size_t DataChunk::serialize_header(uint8_t (&h)[16]) const {
+  store_be32(h, tsn);
+  h[4] = uint8_t(stream >> 8);
+  h[5] = uint8_t(stream);
+  if (i_data) {
+    h[6] = h[7] = 0;
+    store_be32(h + 8, mid);
+    store_be32(h + 12, (flags & kBeginning) ? ppid : fsn);
+    return 16;
+  }
+  h[6] = uint8_t(ssn >> 8);
+  h[7] = uint8_t(ssn);
+  store_be32(h + 8, ppid);
+  return 12;
+}
+
+bool DataChunk::add_to(SctpPacketBuilder& b) const {
+  uint8_t head[16];
+  const size_t n = serialize_header(head);
+  return b.add_with_header(type(), flags, ByteView(head, n), payload);
+}
+
 bool InitChunk::parse(const ChunkView& c, InitChunk& out) {
   if (c.type != chunk_type::kInit && c.type != chunk_type::kInitAck) return false;
   InitChunk i;
@@ -176,13 +198,13 @@ bool ForwardTsnChunk::parse(const ChunkView& c, ForwardTsnChunk& out) {
   while (r.remaining() > 0) {
     Skip s;
     if (f.i_forward) {
-      uint16_t flags;
+      uint16_t flags = 0;
       r.u16(s.stream);
       r.u16(flags);
       s.unordered = flags & 1;
       r.u32(s.ssn_or_mid);
     } else {
-      uint16_t ssn;
+      uint16_t ssn = 0;
       r.u16(s.stream);
       r.u16(ssn);
       s.ssn_or_mid = ssn;

@@ -27,6 +27,10 @@ struct DataChunk {
 
   static bool parse(const ChunkView& c, DataChunk& out);
   void serialize(std::vector<uint8_t>& value) const;
+  // Everything before the payload (12 bytes for DATA, 16 for I-DATA) into head; returns its size.
+  size_t serialize_header(uint8_t (&head)[16]) const;
+  // Appends the chunk to a packet; false when it does not fit.
+  bool add_to(SctpPacketBuilder& b) const;
   uint8_t type() const { return i_data ? chunk_type::kIData : chunk_type::kData; }
   size_t header_size() const { return i_data ? 16 : 12; }
 };

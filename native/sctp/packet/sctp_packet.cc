@@ -1,5 +1,7 @@
 #include "sctp/packet/sctp_packet.h"
 
+#include <algorithm>
+
 namespace wasmrtc::sctp {
 
 bool SctpPacket::parse(ByteView data, crypto::Provider& crypto, bool verify_checksum, SctpPacket& out) {
@@ -36,6 +38,7 @@ bool SctpPacket::parse(ByteView data, crypto::Provider& crypto, bool verify_chec
 }
 
 SctpPacketBuilder::SctpPacketBuilder(const CommonHeader& h, size_t max_size) : max_(max_size) {
+  buf_.reserve(std::min<size_t>(max_size, 65536));  // one allocation per packet
   ByteWriter w(buf_);
   w.u16(h.source_port);
   w.u16(h.destination_port);
@@ -57,6 +60,20 @@ bool SctpPacketBuilder::add(uint8_t type, uint8_t flags, ByteView value) {
   w.u16(uint16_t(value.size + kChunkHeaderSize));
   w.bytes(value);
   w.zeros(padded - value.size);
+  return true;
+}
+
+bool SctpPacketBuilder::add_with_header(uint8_t type, uint8_t flags, ByteView head, ByteView body) {
+  const size_t size = head.size + body.size;
+  size_t padded = (size + 3) & ~size_t(3);
+  if (size > 0xFFFF - kChunkHeaderSize || buf_.size() + kChunkHeaderSize + padded > max_) return false;
+  ByteWriter w(buf_);
+  w.u8(type);
+  w.u8(flags);
+  w.u16(uint16_t(size + kChunkHeaderSize));
+  w.bytes(head);
+  w.bytes(body);
+  w.zeros(padded - size);
   return true;
 }
 

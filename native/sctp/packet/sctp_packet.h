@@ -70,6 +70,9 @@ class SctpPacketBuilder {
   SctpPacketBuilder(const CommonHeader& header, size_t max_size);
   // Appends a chunk if it fits; returns false (and appends nothing) otherwise.
   bool add(uint8_t type, uint8_t flags, ByteView value);
+  // The same, with the value given in two parts (fixed fields, then payload) so DATA chunks
+  // are written once, straight from the message buffer.
+  bool add_with_header(uint8_t type, uint8_t flags, ByteView head, ByteView body);
   size_t size() const { return buf_.size(); }
   size_t room() const;  // bytes of chunk value that would still fit in one more chunk
   bool empty() const { return buf_.size() == kCommonHeaderSize; }

@@ -51,7 +51,8 @@ struct SctpAssociation::InMessage {
 
 struct SctpAssociation::StreamRx {
   uint16_t next_ssn = 0;
-  std::map<uint32_t, InMessage> fragments;  // keyed by TSN offset from the peer's initial TSN
+  FragmentMap fragments;  // keyed by TSN offset from the peer's initial TSN
+  size_t ends = 0;        // fragments with the E bit held: no message can complete without one
 };
 
 SctpAssociation::SctpAssociation(crypto::Provider& crypto, SctpConfig config)
@@ -403,6 +404,7 @@ void SctpAssociation::handle_data(Timestamp now, const DataChunk& d) {
   if (!rx) rx = std::make_unique<StreamRx>();
   uint32_t off = d.tsn - peer_initial_tsn_;
   rx->fragments.emplace(off, InMessage{d.tsn, d.flags, d.ssn, d.ppid, d.payload.to_vector()});
+  if (d.flags & DataChunk::kEnd) ++rx->ends;
   unread_bytes_ += d.payload.size;
   // §6.7: a TSN out of order, or one that fills (part of) a hole, is reported at once.
   bool gap = d.tsn != cum_tsn_in_ + 1 || !above_cum_.empty();
@@ -412,7 +414,7 @@ void SctpAssociation::handle_data(Timestamp now, const DataChunk& d) {
     ++cum_tsn_in_;
   }
   if (gap || !above_cum_.empty()) sack_now_ = true;  // §6.7: report gaps at once
-  deliver_ready(d.stream);
+  deliver_arrived(d.stream, off);
   perform_pending_resets();
 }
 
@@ -429,44 +431,65 @@ void SctpAssociation::perform_pending_resets() {
   }
 }
 
+// Delivers the message whose first fragment is `b` if it is complete (consecutive TSNs up to an
+// E fragment) and, when ordered, next in its stream; `b` then points after it.
+bool SctpAssociation::try_deliver(uint16_t stream, StreamRx& rx, FragmentMap::iterator& b) {
+  const bool unordered = b->second.flags & DataChunk::kUnordered;
+  if (!unordered && b->second.ssn != rx.next_ssn) return false;
+  size_t total = 0;
+  auto end = b;
+  for (uint32_t k = b->first;; ++k, ++end) {
+    if (end == rx.fragments.end() || end->first != k) return false;
+    total += end->second.payload.size();
+    if (end->second.flags & DataChunk::kEnd) break;
+  }
+  SctpMessage m;
+  m.stream = stream;
+  m.ppid = b->second.ppid;
+  m.data.reserve(total);
+  auto stop = std::next(end);
+  for (auto f = b; f != stop; ++f) m.data.insert(m.data.end(), f->second.payload.begin(), f->second.payload.end());
+  --rx.ends;
+  b = rx.fragments.erase(b, stop);
+  unread_bytes_ -= std::min(unread_bytes_, total);
+  if (config_.app_owns_delivered) delivered_unread_ += total;  // counts until consume()
+  if (!unordered) ++rx.next_ssn;
+  events_.push_back({SctpEvent::Type::kMessage, std::move(m), {}});
+  return true;
+}
+
+// Every deliverable message of the stream: one pass, again while an ordered delivery may have
+// unblocked an SSN seen earlier in the pass.
 void SctpAssociation::deliver_ready(uint16_t stream) {
   auto& rx = *rx_[stream];
-  // Complete messages: a B fragment followed by consecutive TSNs up to an E fragment.
-  for (bool progress = true; progress;) {
-    progress = false;
-    for (auto it = rx.fragments.begin(); it != rx.fragments.end(); ++it) {
-      if (!(it->second.flags & DataChunk::kBeginning)) continue;
-      bool unordered = it->second.flags & DataChunk::kUnordered;
-      if (!unordered && it->second.ssn != rx.next_ssn) continue;
-      auto end = it;
-      size_t total = 0;
-      bool complete = false;
-      for (uint32_t k = it->first;; ++k) {
-        auto f = rx.fragments.find(k);
-        if (f == rx.fragments.end()) break;
-        total += f->second.payload.size();
-        if (f->second.flags & DataChunk::kEnd) {
-          end = f;
-          complete = true;
-          break;
-        }
+  for (bool again = true; again && rx.ends > 0;) {
+    again = false;
+    for (auto it = rx.fragments.begin(); it != rx.fragments.end();) {
+      const bool ordered = !(it->second.flags & DataChunk::kUnordered);
+      if ((it->second.flags & DataChunk::kBeginning) && try_deliver(stream, rx, it)) {
+        again |= ordered;
+      } else {
+        ++it;
       }
-      if (!complete) continue;
-      SctpMessage m;
-      m.stream = stream;
-      m.ppid = it->second.ppid;
-      m.data.reserve(total);
-      auto stop = std::next(end);
-      for (auto f = it; f != stop; ++f) m.data.insert(m.data.end(), f->second.payload.begin(), f->second.payload.end());
-      rx.fragments.erase(it, stop);
-      unread_bytes_ -= std::min(unread_bytes_, total);
-      if (config_.app_owns_delivered) delivered_unread_ += total;  // counts until consume()
-      if (!unordered) ++rx.next_ssn;
-      events_.push_back({SctpEvent::Type::kMessage, std::move(m), {}});
-      progress = true;
-      break;
     }
   }
+}
+
+// After one fragment arrived: only its own message can have become complete. Without any E
+// fragment held nothing can complete, which keeps in-order reassembly linear.
+void SctpAssociation::deliver_arrived(uint16_t stream, uint32_t off) {
+  auto& rx = *rx_[stream];
+  if (rx.ends == 0) return;
+  auto it = rx.fragments.find(off);
+  if (it == rx.fragments.end()) return;
+  while (!(it->second.flags & DataChunk::kBeginning)) {
+    if (it == rx.fragments.begin()) return;
+    auto prev = std::prev(it);
+    if (prev->first != it->first - 1) return;
+    it = prev;
+  }
+  const bool ordered = !(it->second.flags & DataChunk::kUnordered);
+  if (try_deliver(stream, rx, it) && ordered && rx.ends > 0) deliver_ready(stream);  // later SSNs
 }
 
 uint32_t SctpAssociation::advertised_window() const {
@@ -551,14 +574,12 @@ void SctpAssociation::handle_sack(Timestamp now, const SackChunk& s) {
     bytes_acked += c.payload.size();
     if (c.transmissions == 1 && !c.retransmit) update_rtt(now - c.sent_at);  // Karn
   };
-  // Cumulative acknowledgement.
-  for (auto it = outstanding_.begin(); it != outstanding_.end();) {
-    if (tsn_le(it->second->tsn, s.cumulative_tsn)) {
-      ack_chunk(*it->second);
-      it = outstanding_.erase(it);
-    } else {
-      ++it;
-    }
+  // Cumulative acknowledgement (outstanding_ is in TSN order), abandoned chunks included: the
+  // peer acknowledged past them, so our FORWARD-TSN arrived.
+  while (!outstanding_.empty() && tsn_le(outstanding_.begin()->second->tsn, s.cumulative_tsn)) {
+    ack_chunk(*outstanding_.begin()->second);
+    outstanding_bytes_ -= outstanding_.begin()->second->payload.size();
+    outstanding_.erase(outstanding_.begin());
   }
   last_cum_ack_ = s.cumulative_tsn;
   // Gap acknowledgements; the highest TSN newly reported drives the miss counters (§7.2.4).
@@ -590,13 +611,15 @@ void SctpAssociation::handle_sack(Timestamp now, const SackChunk& s) {
   bool do_fast = false;
   for (auto& [k, c] : outstanding_) {
     (void)k;
-    if (c->acked || !tsn_lt(c->tsn, highest_gap_acked) || c->retransmit) continue;
+    if (!tsn_lt(c->tsn, highest_gap_acked)) break;  // only chunks below the highest one reported
+    if (c->acked || c->retransmit) continue;
     if (++c->missing == 3) {
       if (should_abandon(now, *c)) {
         abandon_message(*c);
         continue;
       }
       c->retransmit = true;
+      retransmit_pending_ = true;
       c->missing = 0;
       if (c->in_flight) {
         flight_size_ -= std::min(flight_size_, c->payload.size());
@@ -613,25 +636,13 @@ void SctpAssociation::handle_sack(Timestamp now, const SackChunk& s) {
     fast_recovery_ = true;
     fast_recovery_exit_ = next_tsn_ - 1;
   }
-  // The peer acknowledged past abandoned chunks (our FORWARD-TSN arrived): drop them.
-  for (auto it = outstanding_.begin(); it != outstanding_.end();) {
-    if (it->second->abandoned && tsn_le(it->second->tsn, s.cumulative_tsn)) {
-      it = outstanding_.erase(it);
-    } else {
-      ++it;
-    }
-  }
   // Abandoned chunks right after the cumulative ack need (another) FORWARD-TSN.
   if (!outstanding_.empty() && outstanding_.begin()->second->abandoned) forward_tsn_pending_ = true;
   maybe_forward_tsn(now);
   peer_rwnd_ = s.a_rwnd > flight_size_ ? uint32_t(s.a_rwnd - flight_size_) : 0;
   // T3: restart when the cumulative ack moved and data is still outstanding; stop when nothing is.
-  bool any_in_flight = false;
-  for (auto& [k, c] : outstanding_) {
-    (void)k;
-    any_in_flight |= !c->acked;
-  }
-  if (!any_in_flight) {
+  // (The first outstanding chunk is never acknowledged: it would have moved the cumulative ack.)
+  if (outstanding_.empty()) {
     t3_at_ = kNever;
   } else if (cum_advanced) {
     t3_at_ = now + rto_;
@@ -649,11 +660,7 @@ SendResult SctpAssociation::send(Timestamp now, uint16_t stream, uint32_t ppid, 
   // A stream is reusable only after its reset completes (RFC 6525; data channel ids).
   auto resetting = [stream](const std::vector<uint16_t>& v) { return std::find(v.begin(), v.end(), stream) != v.end(); };
   if (resetting(streams_to_reset_) || resetting(streams_resetting_)) return SendResult::kStreamResetting;
-  size_t queued = buffered_;
-  for (auto& [k, c] : outstanding_) {
-    (void)k;
-    queued += c->payload.size();
-  }
+  const size_t queued = buffered_ + outstanding_bytes_;
   // A message up to the max message size is always accepted when the buffer is empty (DESIGN).
   if (queued > 0 && queued + data.size > config_.max_send_buffer) return SendResult::kBufferFull;
   const size_t max_payload = config_.mtu - kCommonHeaderSize - kDataHeader;
@@ -690,11 +697,15 @@ void SctpAssociation::transmit_data(Timestamp now) {
     SctpPacketBuilder b({config_.local_port, config_.remote_port, peer_tag_}, config_.mtu);
     bool any = false;
     if (sack_now_) send_sack(now);  // an immediate SACK goes before new data
-    // Retransmissions first, in TSN order.
-    for (auto& [k, c] : outstanding_) {
-      (void)k;
+    // Retransmissions first, in TSN order (the walk only when some are marked).
+    bool walked_all = true;
+    for (auto it = outstanding_.begin(); retransmit_pending_ && it != outstanding_.end(); ++it) {
+      OutChunk* c = it->second.get();
       if (!c->retransmit || c->acked || c->abandoned) continue;
-      if (flight_size_ > 0 && flight_size_ + c->payload.size() > cwnd_) break;
+      if (flight_size_ > 0 && flight_size_ + c->payload.size() > cwnd_) {
+        walked_all = false;
+        break;
+      }
       DataChunk d;
       d.flags = c->flags;
       d.tsn = c->tsn;
@@ -702,9 +713,10 @@ void SctpAssociation::transmit_data(Timestamp now) {
       d.ssn = c->ssn;
       d.ppid = c->ppid;
       d.payload = ByteView(c->payload);
-      std::vector<uint8_t> v;
-      d.serialize(v);
-      if (!b.add(chunk_type::kData, d.flags, ByteView(v))) break;
+      if (!d.add_to(b)) {
+        walked_all = false;
+        break;
+      }
       c->retransmit = false;
       c->in_flight = true;
       ++c->transmissions;
@@ -713,6 +725,7 @@ void SctpAssociation::transmit_data(Timestamp now) {
       ++stats_.retransmissions;
       any = true;
     }
+    if (walked_all) retransmit_pending_ = false;  // every marked chunk went out
     // New data within cwnd and the peer's window (one chunk may probe a zero window when nothing is in flight).
     while (!send_queue_.empty()) {
       OutChunk& c = *send_queue_.front();
@@ -735,9 +748,7 @@ void SctpAssociation::transmit_data(Timestamp now) {
       d.ssn = c.ssn;
       d.ppid = c.ppid;
       d.payload = ByteView(c.payload);
-      std::vector<uint8_t> v;
-      d.serialize(v);
-      if (!b.add(chunk_type::kData, d.flags, ByteView(v))) break;
+      if (!d.add_to(b)) break;
       if (first) tx_ssn_ = next_ssn_[c.stream]++;
       ++next_tsn_;
       c.assigned = true;
@@ -750,6 +761,7 @@ void SctpAssociation::transmit_data(Timestamp now) {
       ++stats_.data_chunks_out;
       const uint16_t stream = c.stream;
       const size_t n = c.payload.size();
+      outstanding_bytes_ += n;
       outstanding_.emplace(c.tsn - local_initial_tsn_, std::move(send_queue_.front()));
       send_queue_.pop_front();
       buffered_fell(stream, n);
@@ -896,6 +908,7 @@ void SctpAssociation::handle_forward_tsn(Timestamp now, const ForwardTsnChunk& f
     for (auto it = rx->fragments.begin(); it != rx->fragments.end();) {
       if (int32_t(it->first - new_off) <= 0) {
         unread_bytes_ -= std::min(unread_bytes_, it->second.payload.size());
+        if (it->second.flags & DataChunk::kEnd) --rx->ends;
         it = rx->fragments.erase(it);
       } else {
         ++it;
@@ -919,6 +932,7 @@ void SctpAssociation::skip_ssns(const ForwardTsnChunk& f) {
       const InMessage& m = it->second;
       if (!(m.flags & DataChunk::kUnordered) && int16_t(m.ssn - next) < 0) {
         unread_bytes_ -= std::min(unread_bytes_, m.payload.size());
+        if (m.flags & DataChunk::kEnd) --rx->ends;
         it = rx->fragments.erase(it);
       } else {
         ++it;
@@ -1029,6 +1043,7 @@ void SctpAssociation::on_t3_expiry(Timestamp now) {
       continue;
     }
     c->retransmit = true;
+    retransmit_pending_ = true;
     if (c->in_flight) {
       flight_size_ -= std::min(flight_size_, c->payload.size());
       c->in_flight = false;

@@ -114,6 +114,7 @@ class SctpAssociation {
   struct OutChunk;
   struct InMessage;
   struct StreamRx;
+  using FragmentMap = std::map<uint32_t, InMessage>;
 
   void send_init(Timestamp now);
   void handle_init(Timestamp now, const InitChunk& init);
@@ -123,6 +124,8 @@ class SctpAssociation {
   void handle_data(Timestamp now, const DataChunk& d);
   void handle_sack(Timestamp now, const SackChunk& s);
   void deliver_ready(uint16_t stream);
+  void deliver_arrived(uint16_t stream, uint32_t off);
+  bool try_deliver(uint16_t stream, StreamRx& rx, FragmentMap::iterator& b);
   void buffered_fell(uint16_t stream, size_t bytes);
   void send_sack(Timestamp now);
   void send_shutdown(Timestamp now);
@@ -181,6 +184,8 @@ class SctpAssociation {
   uint32_t peer_rwnd_ = 0;
   uint32_t cwnd_ = 0, ssthresh_ = 0, partial_bytes_acked_ = 0;
   size_t flight_size_ = 0;
+  size_t outstanding_bytes_ = 0;     // payload of outstanding_ (sent, not yet cumulatively acked)
+  bool retransmit_pending_ = false;  // some outstanding chunk is marked for retransmission
   size_t buffered_ = 0;
   Timestamp t3_at_ = kNever;
   Timestamp t2_at_ = kNever;  // T2-shutdown

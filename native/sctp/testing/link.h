@@ -84,15 +84,9 @@ struct Link {
       for (const auto& w : wire) next = std::min(next, w.at);
       if (next == kNever || next > limit) break;
       now = std::max(now, next);
-      std::vector<InFlight> due;
-      for (auto it = wire.begin(); it != wire.end();) {
-        if (it->at <= now) {
-          due.push_back(std::move(*it));
-          it = wire.erase(it);
-        } else {
-          ++it;
-        }
-      }
+      std::vector<InFlight> due, later;
+      for (auto& w : wire) (w.at <= now ? due : later).push_back(std::move(w));
+      wire.swap(later);
       for (auto& d : due) end[d.to]->handle_packet(now, ByteView(d.data));
       end[0]->handle_timeout(now);
       end[1]->handle_timeout(now);
