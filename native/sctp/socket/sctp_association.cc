@@ -394,7 +394,9 @@ void SctpAssociation::handle_data(Timestamp now, const DataChunk& d) {
   // unfinished fragments fill the window (it may complete one of them). When delivered
   // messages the application has not read fill it, reading them opens it; take nothing.
   uint32_t window = advertised_window();
-  bool zero_window_drop = window == 0 && (d.tsn != cum_tsn_in_ + 1 || delivered_unread_ > 0);
+  // However the peer behaves, what we hold never exceeds the window by more than one message.
+  bool zero_window_drop = window == 0 && (d.tsn != cum_tsn_in_ + 1 || delivered_unread_ > 0 ||
+                                          received_bytes_held() > config_.receive_window + config_.max_message_size);
   if (uint32_t(d.tsn - cum_tsn_in_) > 65536 || zero_window_drop) {
     ++stats_.data_dropped;
     if (zero_window_drop) sack_now_ = true;  // tell the prober the window is still closed
