@@ -1,7 +1,8 @@
 // werift, @roamhq/wrtc and node-datachannel as remote peers in this process,
 // each configured to use only 127.0.0.1 (see /work/shared/TESTING.md).
 import { createRequire } from "node:module";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { CoreRemotePeer, type CoreBackend } from "./remote-peer.js";
 import { w3cPeerCore, type CoreEvent, type W3CCore } from "./w3c-core.js";
 import type { RemoteCreateOptions, RemotePeer, RemoteStack, StackName } from "./types.js";
@@ -10,7 +11,15 @@ const require = createRequire(import.meta.url);
 
 function pkgVersion(name: string): string {
   try {
-    return JSON.parse(readFileSync(require.resolve(`${name}/package.json`), "utf8")).version as string;
+    // Not every package exports ./package.json; find it beside the resolved entry.
+    let dir = dirname(require.resolve(name));
+    for (let i = 0; i < 8; i++, dir = dirname(dir)) {
+      const f = join(dir, "package.json");
+      if (!existsSync(f)) continue;
+      const pkg = JSON.parse(readFileSync(f, "utf8")) as { name?: string; version?: string };
+      if (pkg.name === name) return pkg.version ?? "?";
+    }
+    return "?";
   } catch {
     return "?";
   }
