@@ -2,8 +2,11 @@
 // the four-way handshake with an HMAC-signed cookie and simultaneous open
 // (RFC 9260 §5), reliable ordered and unordered messages with fragmentation,
 // SACKs (delayed, immediate on gaps), T3-rtx with RTO from RTT (§6.3), fast
-// retransmit, congestion control (slow start / avoidance), receiver window,
-// graceful shutdown and abort.
+// retransmit, congestion control (slow start / avoidance), a receive window that
+// can follow what the application has read (consume), per-stream bufferedAmount
+// with low-threshold events, partial reliability (RFC 3758), stream reset
+// (RFC 6525), graceful shutdown with T2 and abort. Sources: sctp_association.cc
+// (handshake, packet dispatch, timers, shutdown), _rx.cc, _tx.cc, _reconfig.cc.
 #pragma once
 
 #include <cstdint>

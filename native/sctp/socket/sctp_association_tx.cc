@@ -1,0 +1,380 @@
+// Sending side of SctpAssociation: queueing, packetisation within cwnd and the peer's window,
+// SACK processing, RTO, fast retransmit and T3, partial reliability (RFC 9260 §6-7, RFC 3758).
+#include <algorithm>
+#include <cstring>
+
+#include "sctp/socket/sctp_association.h"
+#include "sctp/socket/sctp_association_internal.h"
+
+namespace wasmrtc::sctp {
+
+void SctpAssociation::update_rtt(Duration r) {
+  // RFC 9260 §6.3.1 with alpha 1/8, beta 1/4.
+  if (!rtt_measured_) {
+    srtt_ = r;
+    rttvar_ = r / 2;
+    rtt_measured_ = true;
+  } else {
+    rttvar_ = (3 * rttvar_ + std::abs(srtt_ - r)) / 4;
+    srtt_ = (7 * srtt_ + r) / 8;
+  }
+  rto_ = std::clamp(srtt_ + 4 * rttvar_, config_.rto_min, config_.rto_max);
+}
+
+void SctpAssociation::handle_sack(Timestamp now, const SackChunk& s) {
+  if (state_ != State::kEstablished && state_ != State::kShutdownPending && state_ != State::kShutdownSent &&
+      state_ != State::kShutdownReceived) {
+    return;
+  }
+  if (tsn_lt(s.cumulative_tsn, last_cum_ack_)) return;  // stale (reordered) SACK
+  const uint32_t base = next_tsn_;  // any TSN below this was assigned
+  size_t bytes_acked = 0;
+  bool cum_advanced = tsn_lt(last_cum_ack_, s.cumulative_tsn);
+  auto ack_chunk = [&](OutChunk& c) {
+    if (c.acked) return;
+    c.acked = true;
+    if (c.in_flight) {
+      flight_size_ -= std::min(flight_size_, c.payload.size());
+      c.in_flight = false;
+    }
+    bytes_acked += c.payload.size();
+    if (c.transmissions == 1 && !c.retransmit) update_rtt(now - c.sent_at);  // Karn
+  };
+  // Cumulative acknowledgement (outstanding_ is in TSN order), abandoned chunks included: the
+  // peer acknowledged past them, so our FORWARD-TSN arrived.
+  while (!outstanding_.empty() && tsn_le(outstanding_.begin()->second->tsn, s.cumulative_tsn)) {
+    ack_chunk(*outstanding_.begin()->second);
+    outstanding_bytes_ -= outstanding_.begin()->second->payload.size();
+    outstanding_.erase(outstanding_.begin());
+  }
+  last_cum_ack_ = s.cumulative_tsn;
+  // Gap acknowledgements; the highest TSN newly reported drives the miss counters (§7.2.4).
+  uint32_t highest_gap_acked = s.cumulative_tsn;
+  for (const auto& g : s.gaps) {
+    for (uint32_t off = g.start; off <= g.end; ++off) {
+      uint32_t tsn = s.cumulative_tsn + off;
+      if (!tsn_lt(tsn, base)) break;
+      auto it = outstanding_.find(tsn - local_initial_tsn_);
+      if (it == outstanding_.end()) continue;
+      if (!it->second->acked && tsn_lt(highest_gap_acked, tsn)) highest_gap_acked = tsn;
+      ack_chunk(*it->second);
+    }
+  }
+  // Congestion control (§7.2.1 / §7.2.2).
+  if (bytes_acked > 0 && cum_advanced && !fast_recovery_) {
+    if (cwnd_ <= ssthresh_) {
+      cwnd_ += uint32_t(std::min(bytes_acked, config_.mtu));
+    } else {
+      partial_bytes_acked_ += uint32_t(bytes_acked);
+      if (partial_bytes_acked_ >= cwnd_) {
+        partial_bytes_acked_ -= cwnd_;
+        cwnd_ += uint32_t(config_.mtu);
+      }
+    }
+  }
+  if (fast_recovery_ && !tsn_lt(s.cumulative_tsn, fast_recovery_exit_)) fast_recovery_ = false;
+  // Fast retransmit on the third miss report.
+  bool do_fast = false;
+  for (auto& [k, c] : outstanding_) {
+    (void)k;
+    if (!tsn_lt(c->tsn, highest_gap_acked)) break;  // only chunks below the highest one reported
+    if (c->acked || c->retransmit) continue;
+    if (++c->missing == 3) {
+      if (should_abandon(now, *c)) {
+        abandon_message(*c);
+        continue;
+      }
+      c->retransmit = true;
+      retransmit_pending_ = true;
+      c->missing = 0;
+      if (c->in_flight) {
+        flight_size_ -= std::min(flight_size_, c->payload.size());
+        c->in_flight = false;
+      }
+      do_fast = true;
+      ++stats_.fast_retransmissions;
+    }
+  }
+  if (do_fast && !fast_recovery_) {
+    ssthresh_ = std::max<uint32_t>(cwnd_ / 2, uint32_t(4 * config_.mtu));
+    cwnd_ = ssthresh_;
+    partial_bytes_acked_ = 0;
+    fast_recovery_ = true;
+    fast_recovery_exit_ = next_tsn_ - 1;
+  }
+  // Abandoned chunks right after the cumulative ack need (another) FORWARD-TSN.
+  if (!outstanding_.empty() && outstanding_.begin()->second->abandoned) forward_tsn_pending_ = true;
+  maybe_forward_tsn(now);
+  peer_rwnd_ = s.a_rwnd > flight_size_ ? uint32_t(s.a_rwnd - flight_size_) : 0;
+  // T3: restart when the cumulative ack moved and data is still outstanding; stop when nothing is.
+  // (The first outstanding chunk is never acknowledged: it would have moved the cumulative ack.)
+  if (outstanding_.empty()) {
+    t3_at_ = kNever;
+  } else if (cum_advanced) {
+    t3_at_ = now + rto_;
+  }
+  if (state_ == State::kShutdownPending && outstanding_.empty() && send_queue_.empty()) shutdown(now);
+  if (state_ == State::kShutdownReceived && outstanding_.empty() && send_queue_.empty()) send_shutdown_ack(now);
+}
+
+SendResult SctpAssociation::send(Timestamp now, uint16_t stream, uint32_t ppid, ByteView data, const SendOptions& o) {
+  const bool ordered = o.ordered;
+  if (state_ != State::kEstablished) return SendResult::kNotConnected;
+  if (data.empty() || data.size > config_.max_message_size) return SendResult::kTooLarge;
+  // A stream is reusable only after its reset completes (RFC 6525; data channel ids).
+  auto resetting = [stream](const std::vector<uint16_t>& v) { return std::find(v.begin(), v.end(), stream) != v.end(); };
+  if (resetting(streams_to_reset_) || resetting(streams_resetting_)) return SendResult::kStreamResetting;
+  const size_t queued = buffered_ + outstanding_bytes_;
+  // A message up to the max message size is always accepted when the buffer is empty (DESIGN).
+  if (queued > 0 && queued + data.size > config_.max_send_buffer) return SendResult::kBufferFull;
+  const size_t max_payload = config_.mtu - kCommonHeaderSize - kDataHeader;
+  // The SSN is taken when the first fragment goes out (transmit_data), so a message that expires
+  // before it was ever sent leaves no hole in the stream's sequence (RFC 3758 §3.1 A1).
+  const uint16_t ssn = 0;
+  for (size_t off = 0; off < data.size; off += max_payload) {
+    auto c = std::make_unique<OutChunk>();
+    size_t n = std::min(max_payload, data.size - off);
+    c->stream = stream;
+    c->ssn = ssn;
+    c->ppid = ppid;
+    c->flags = uint8_t((off == 0 ? DataChunk::kBeginning : 0) | (off + n == data.size ? DataChunk::kEnd : 0) |
+                       (ordered ? 0 : DataChunk::kUnordered));
+    c->payload.assign(data.data + off, data.data + off + n);
+    c->max_retransmits = o.max_retransmits;
+    c->message_id = next_message_id_;
+    c->expires_at = o.lifetime_ms >= 0 ? now + ms(o.lifetime_ms) : kNever;
+    buffered_ += n;
+    send_queue_.push_back(std::move(c));
+  }
+  tx_streams_[stream].buffered += data.size;
+  ++next_message_id_;
+  transmit_data(now);
+  return SendResult::kOk;
+}
+
+void SctpAssociation::transmit_data(Timestamp now) {
+  if (state_ != State::kEstablished && state_ != State::kShutdownPending && state_ != State::kShutdownReceived) {
+    if (sack_now_) send_sack(now);
+    return;
+  }
+  for (int packets = 0; packets < 64; ++packets) {
+    SctpPacketBuilder b({config_.local_port, config_.remote_port, peer_tag_}, config_.mtu);
+    bool any = false;
+    if (sack_now_) send_sack(now);  // an immediate SACK goes before new data
+    // Retransmissions first, in TSN order (the walk only when some are marked).
+    bool walked_all = true;
+    for (auto it = outstanding_.begin(); retransmit_pending_ && it != outstanding_.end(); ++it) {
+      OutChunk* c = it->second.get();
+      if (!c->retransmit || c->acked || c->abandoned) continue;
+      if (flight_size_ > 0 && flight_size_ + c->payload.size() > cwnd_) {
+        walked_all = false;
+        break;
+      }
+      DataChunk d;
+      d.flags = c->flags;
+      d.tsn = c->tsn;
+      d.stream = c->stream;
+      d.ssn = c->ssn;
+      d.ppid = c->ppid;
+      d.payload = ByteView(c->payload);
+      if (!d.add_to(b)) {
+        walked_all = false;
+        break;
+      }
+      c->retransmit = false;
+      c->in_flight = true;
+      ++c->transmissions;
+      c->sent_at = now;
+      flight_size_ += c->payload.size();
+      ++stats_.retransmissions;
+      any = true;
+    }
+    if (walked_all) retransmit_pending_ = false;  // every marked chunk went out
+    // New data within cwnd and the peer's window (one chunk may probe a zero window when nothing is in flight).
+    while (!send_queue_.empty()) {
+      OutChunk& c = *send_queue_.front();
+      if (now >= c.expires_at && (c.flags & DataChunk::kBeginning)) {
+        // Expired before it was ever sent: dropped without using a TSN (RFC 3758 §3.1 A1).
+        OutChunk copy = c;
+        abandon_message(copy);
+        continue;
+      }
+      bool window_ok = flight_size_ == 0 || (flight_size_ + c.payload.size() <= cwnd_ && c.payload.size() <= peer_rwnd_);
+      if (!window_ok) break;
+      // Fragments of one message follow each other in the queue (DATA does not interleave).
+      const bool first = !(c.flags & DataChunk::kUnordered) && (c.flags & DataChunk::kBeginning);
+      if (!(c.flags & DataChunk::kUnordered)) c.ssn = first ? next_ssn_[c.stream] : tx_ssn_;
+      c.tsn = next_tsn_;
+      DataChunk d;
+      d.flags = c.flags;
+      d.tsn = c.tsn;
+      d.stream = c.stream;
+      d.ssn = c.ssn;
+      d.ppid = c.ppid;
+      d.payload = ByteView(c.payload);
+      if (!d.add_to(b)) break;
+      if (first) tx_ssn_ = next_ssn_[c.stream]++;
+      ++next_tsn_;
+      c.assigned = true;
+      c.in_flight = true;
+      c.transmissions = 1;
+      c.sent_at = now;
+      flight_size_ += c.payload.size();
+      peer_rwnd_ -= std::min<uint32_t>(peer_rwnd_, uint32_t(c.payload.size()));
+      buffered_ -= c.payload.size();  // bufferedAmount falls when bytes go into packets
+      ++stats_.data_chunks_out;
+      const uint16_t stream = c.stream;
+      const size_t n = c.payload.size();
+      outstanding_bytes_ += n;
+      outstanding_.emplace(c.tsn - local_initial_tsn_, std::move(send_queue_.front()));
+      send_queue_.pop_front();
+      buffered_fell(stream, n);
+      any = true;
+    }
+    if (!any) break;
+    out_.push_back(b.finish(crypto_));
+    ++stats_.packets_out;
+    if (t3_at_ == kNever) t3_at_ = now + rto_;
+  }
+  if (!streams_to_reset_.empty()) send_reconfig_request(now);
+}
+
+size_t SctpAssociation::buffered_amount(uint16_t stream) const {
+  auto it = tx_streams_.find(stream);
+  return it == tx_streams_.end() ? 0 : it->second.buffered;
+}
+
+void SctpAssociation::set_buffered_amount_low_threshold(uint16_t stream, size_t bytes) {
+  tx_streams_[stream].low_threshold = bytes;
+}
+
+// W3C bufferedamountlow semantics: one event per downward crossing of the threshold.
+void SctpAssociation::buffered_fell(uint16_t stream, size_t bytes) {
+  StreamTx& t = tx_streams_[stream];
+  const size_t before = t.buffered;
+  t.buffered -= std::min(t.buffered, bytes);
+  if (before > t.low_threshold && t.buffered <= t.low_threshold) {
+    SctpEvent e{SctpEvent::Type::kBufferedAmountLow, {}, {}};
+    e.message.stream = stream;
+    events_.push_back(std::move(e));
+  }
+}
+
+bool SctpAssociation::should_abandon(Timestamp now, const OutChunk& c) const {
+  if (c.abandoned) return true;
+  if (c.max_retransmits >= 0 && c.transmissions > c.max_retransmits) return true;
+  return now >= c.expires_at;
+}
+
+// RFC 3758 §3.5: every fragment of the message goes, sent or not.
+void SctpAssociation::abandon_message(OutChunk& first) {
+  const uint64_t id = first.message_id;
+  for (auto& [k, c] : outstanding_) {
+    (void)k;
+    if (c->abandoned || c->message_id != id) continue;
+    c->abandoned = true;
+    ++stats_.abandoned;
+    c->retransmit = false;
+    if (c->in_flight) {
+      flight_size_ -= std::min(flight_size_, c->payload.size());
+      c->in_flight = false;
+    }
+    forward_tsn_pending_ = true;  // a TSN was used: the peer must be told to skip it
+  }
+  // A message cut short after some fragments went out: its end never gets a TSN, so the peer
+  // may already hold every TSN we used. A FORWARD-TSN whose new cumulative TSN is not beyond the
+  // peer's is ignored whole, skip list included (RFC 3758 §3.6; usrsctp does so), and the peer
+  // would wait for the message's end forever. So the end gets a TSN of its own, abandoned at
+  // once and never sent, which the FORWARD-TSN then carries the peer over.
+  bool end_has_tsn = false;
+  const OutChunk* sent_part = nullptr;
+  for (auto& [k, c] : outstanding_) {
+    (void)k;
+    if (c->message_id != id) continue;
+    sent_part = c.get();
+    end_has_tsn |= (c->flags & DataChunk::kEnd) != 0;
+  }
+  if (sent_part && !end_has_tsn) {
+    auto end = std::make_unique<OutChunk>();
+    end->tsn = next_tsn_++;
+    end->stream = sent_part->stream;
+    end->ssn = sent_part->ssn;
+    end->ppid = sent_part->ppid;
+    end->flags = uint8_t(DataChunk::kEnd | (sent_part->flags & DataChunk::kUnordered));
+    end->assigned = true;
+    end->abandoned = true;
+    end->message_id = id;
+    ++stats_.abandoned;
+    outstanding_.emplace(end->tsn - local_initial_tsn_, std::move(end));
+  }
+  std::map<uint16_t, size_t> fell;
+  for (auto it = send_queue_.begin(); it != send_queue_.end();) {
+    if ((*it)->message_id == id) {
+      buffered_ -= std::min(buffered_, (*it)->payload.size());
+      fell[(*it)->stream] += (*it)->payload.size();
+      it = send_queue_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (auto& [stream, n] : fell) buffered_fell(stream, n);
+}
+
+void SctpAssociation::maybe_forward_tsn(Timestamp now) {
+  (void)now;
+  if (!forward_tsn_pending_) return;
+  forward_tsn_pending_ = false;
+  // Advance over abandoned chunks that directly follow the cumulative ack.
+  uint32_t point = last_cum_ack_;
+  ForwardTsnChunk f;
+  std::map<uint16_t, uint16_t> skipped;
+  for (auto& [k, c] : outstanding_) {
+    (void)k;
+    if (c->tsn != point + 1 || !c->abandoned) break;  // RFC 3758 §3.5 C1: only over abandoned chunks
+    point = c->tsn;
+    if (c->abandoned && !(c->flags & DataChunk::kUnordered)) {
+      auto it = skipped.find(c->stream);
+      if (it == skipped.end() || int16_t(c->ssn - it->second) > 0) skipped[c->stream] = c->ssn;
+    }
+  }
+  if (!tsn_lt(last_cum_ack_, point)) return;
+  advanced_ack_point_ = point;
+  f.new_cumulative_tsn = point;
+  for (auto& [stream, ssn] : skipped) f.skipped.push_back({stream, false, ssn});
+  std::vector<uint8_t> v;
+  f.serialize(v);
+  send_control(chunk_type::kForwardTsn, 0, ByteView(v), peer_tag_);
+  ++stats_.forward_tsn_out;
+}
+
+void SctpAssociation::on_t3_expiry(Timestamp now) {
+  ++stats_.t3_expiries;
+  // §6.3.3: back off, collapse the window, retransmit everything outstanding.
+  rto_ = std::min(rto_ * 2, config_.rto_max);
+  ssthresh_ = std::max<uint32_t>(cwnd_ / 2, uint32_t(4 * config_.mtu));
+  cwnd_ = uint32_t(4 * config_.mtu);  // DESIGN: minimum 4 MTU after loss
+  partial_bytes_acked_ = 0;
+  fast_recovery_ = false;
+  for (auto& [k, c] : outstanding_) {
+    (void)k;
+    if (c->acked || c->abandoned) continue;
+    if (should_abandon(now, *c)) {
+      abandon_message(*c);
+      continue;
+    }
+    c->retransmit = true;
+    retransmit_pending_ = true;
+    if (c->in_flight) {
+      flight_size_ -= std::min(flight_size_, c->payload.size());
+      c->in_flight = false;
+    }
+  }
+  // A FORWARD-TSN that was lost is sent again on the timer (RFC 3758 §3.5 C3).
+  if (!outstanding_.empty() && outstanding_.begin()->second->abandoned) forward_tsn_pending_ = true;
+  maybe_forward_tsn(now);
+  t3_at_ = kNever;
+  transmit_data(now);
+  if (t3_at_ == kNever && !outstanding_.empty()) t3_at_ = now + rto_;
+}
+
+}  // namespace wasmrtc::sctp
