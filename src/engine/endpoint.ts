@@ -481,8 +481,8 @@ export class Endpoint implements IceHost, DtlsHost, PeerHost {
       this.flush();
       return;
     }
-    // The view may be reused after the callback returns: keep a copy.
-    this.pending.push({ socket, from, data: data.slice() });
+    // The view may be reused after the callback returns, unless the transport says otherwise: keep a copy.
+    this.pending.push({ socket, from, data: this.sockets[socket]?.stableBuffers ? data : data.slice() });
     this.pendingBytes += INPUT_HEADER + pad4(data.length);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -501,7 +501,9 @@ export class Endpoint implements IceHost, DtlsHost, PeerHost {
     const dv = engine.wasm.dv();
     let at = engine.inPtr;
     for (const d of this.pending) {
-      if (!writeIp(u8, at + 8, d.from.ip, d.from.family)) continue;
+      const ip = this.ipBytes(d.from.ip, d.from.family);
+      if (!ip) continue;
+      u8.set(ip, at + 8);
       dv.setUint16(at, d.data.length, true);
       dv.setUint16(at + 2, d.socket, true);
       u8[at + 4] = d.from.family;
@@ -515,6 +517,36 @@ export class Endpoint implements IceHost, DtlsHost, PeerHost {
     this.counters.inputCalls++;
     engine.abi.wr_endpoint_input(this.handle, this.nowUs(), engine.inPtr, at - engine.inPtr);
     this.drain();
+  }
+
+  /** Parsed address bytes per IP string: the same few remotes send every datagram. */
+  private readonly ipCache = new Map<string, Uint8Array | null>();
+  private ipBytes(ip: string, family: 4 | 6): Uint8Array | null {
+    let b = this.ipCache.get(ip);
+    if (b === undefined) {
+      const t = new Uint8Array(16);
+      b = writeIp(t, 0, ip, family) ? t : null;
+      if (this.ipCache.size >= 1024) this.ipCache.clear();
+      this.ipCache.set(ip, b);
+    }
+    return b;
+  }
+
+  /** The destination of a transmit record; the previous object when it is the same address. */
+  private lastTo: NetAddress | null = null;
+  private readonly lastToBytes = new Uint8Array(20);
+  private destination(u8: Uint8Array, dv: DataView, rec: number): NetAddress | null {
+    const k = this.lastToBytes;
+    let same = this.lastTo !== null && k[0] === u8[rec + 1] && k[1] === u8[rec + 4] && k[2] === u8[rec + 5];
+    for (let i = 0; same && i < 16; i++) same = k[4 + i] === u8[rec + 16 + i];
+    if (same) return this.lastTo;
+    const a = addressFromRecord(u8, dv, rec);
+    this.lastTo = a;
+    k[0] = u8[rec + 1]!;
+    k[1] = u8[rec + 4]!;
+    k[2] = u8[rec + 5]!;
+    k.set(u8.subarray(rec + 16, rec + 32), 4);
+    return a;
   }
 
   private onTimer(): void {
@@ -547,7 +579,7 @@ export class Endpoint implements IceHost, DtlsHost, PeerHost {
         const len = dv.getUint32(rec + 12, true);
         const payload = rec + OUTPUT_HEADER;
         if (kind === KIND_TRANSMIT) {
-          const to = addressFromRecord(u8, dv, rec);
+          const to = this.destination(u8, dv, rec);
           const sock = this.sockets[socket];
           if (to && sock) {
             // The transport may hold the buffer after send returns: hand it a copy.

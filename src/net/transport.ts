@@ -10,6 +10,8 @@ export interface DatagramSocket {
    * the callback; keep a copy if it must outlive it.
    */
   onDatagram: ((data: Uint8Array, from: NetAddress) => void) | null;
+  /** True when a received `data` stays valid after the callback, so the receiver need not copy it. */
+  readonly stableBuffers?: boolean;
   /** Idempotent; nothing is delivered afterwards. */
   close(): void;
 }

@@ -17,8 +17,12 @@ export interface NodeUdpOptions {
 
 class UdpSocket implements DatagramSocket {
   onDatagram: ((data: Uint8Array, from: NetAddress) => void) | null = null;
+  /** node:dgram hands every message over in a Buffer of its own. */
+  readonly stableBuffers = true;
   sendErrors = 0;
   private closed = false;
+  private inFlight = 0;
+  private released = false;
 
   constructor(private readonly sock: dgram.Socket, readonly local: NetAddress) {
     sock.on("message", (msg, rinfo) => {
@@ -37,18 +41,33 @@ class UdpSocket implements DatagramSocket {
       return;
     }
     try {
+      this.inFlight++;
       this.sock.send(data, to.port, to.ip, (err) => {
         if (err) this.sendErrors++;
+        if (--this.inFlight === 0 && this.closed) this.release();
       });
     } catch {
+      this.inFlight--;
       this.sendErrors++;
     }
   }
 
+  /**
+   * Nothing is sent or delivered after close(); datagrams already handed to
+   * node:dgram (which sends on a later tick) still go out, so a connection's
+   * last words (SCTP ABORT, DTLS close_notify) reach the peer. Then the socket closes.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.onDatagram = null;
+    if (this.inFlight === 0) this.release();
+    else setTimeout(() => this.release(), 500).unref();  // bounded linger even if a callback never comes
+  }
+
+  private release(): void {
+    if (this.released) return;
+    this.released = true;
     try {
       this.sock.close();
     } catch {

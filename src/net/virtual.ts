@@ -63,6 +63,8 @@ interface Nat {
 
 class VirtualSocket implements DatagramSocket {
   onDatagram: ((data: Uint8Array, from: NetAddress) => void) | null = null;
+  /** Every delivery is a copy made at send time. */
+  readonly stableBuffers = true;
   closed = false;
   constructor(readonly host: VirtualHost, readonly local: NetAddress) {}
   send(data: Uint8Array, to: NetAddress): void {
