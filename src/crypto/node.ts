@@ -87,6 +87,37 @@ export class NodeCryptoProvider implements CryptoProvider {
     }
   }
 
+  aeadSealInto(k: AeadKey, nonce: Uint8Array, aad: Uint8Array, pt: Uint8Array, out: Uint8Array): boolean {
+    const { alg, key } = k as NodeAeadKey;
+    if (nonce.length !== 12 || !key || out.length < pt.length + 16) return false;
+    try {
+      const c = nc.createCipheriv(alg, key, nonce, { authTagLength: 16 });
+      if (aad.length) c.setAAD(aad);
+      out.set(c.update(pt), 0);
+      c.final();
+      out.set(c.getAuthTag(), pt.length);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  aeadOpenInto(k: AeadKey, nonce: Uint8Array, aad: Uint8Array, ct: Uint8Array, out: Uint8Array): boolean {
+    const { alg, key } = k as NodeAeadKey;
+    if (nonce.length !== 12 || ct.length < 16 || !key || out.length < ct.length - 16) return false;
+    try {
+      const d = nc.createDecipheriv(alg, key, nonce, { authTagLength: 16 });
+      if (aad.length) d.setAAD(aad);
+      d.setAuthTag(ct.subarray(ct.length - 16));
+      const body = d.update(ct.subarray(0, ct.length - 16));
+      d.final();  // throws when the tag does not match: nothing reaches the caller then
+      out.set(body, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   aeadOpen(k: AeadKey, nonce: Uint8Array, aad: Uint8Array, ct: Uint8Array): Uint8Array | null {
     const { alg, key } = k as NodeAeadKey;
     if (nonce.length !== 12 || ct.length < 16 || !key) return null;

@@ -33,6 +33,10 @@ export interface CryptoProvider {
   aeadSeal(key: AeadKey, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array | null;
   /** Returns the plaintext, or null when the tag does not verify. */
   aeadOpen(key: AeadKey, nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array): Uint8Array | null;
+  /** Optional: seal into `out` (plaintext length + 16), sparing a copy per record. */
+  aeadSealInto?(key: AeadKey, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array): boolean;
+  /** Optional: open into `out` (ciphertext length - 16). */
+  aeadOpenInto?(key: AeadKey, nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array, out: Uint8Array): boolean;
   ecdhGenerate(curve: CurveName): KeyPair | null;
   ecdhShared(curve: CurveName, priv: Uint8Array, peerPub: Uint8Array): Uint8Array | null;
   ecdsaP256Generate(): KeyPair | null;

@@ -55,6 +55,9 @@ export function createCryptoImports(provider: CryptoProvider, memory: () => Uint
       return guard(() => {
         const key = keys.get(id);
         if (!key) return 0;
+        if (provider.aeadSealInto) {
+          return provider.aeadSealInto(key, view(nptr, nlen), view(aptr, alen), view(pptr, plen), view(out, plen + 16)) ? 1 : 0;
+        }
         const sealed = provider.aeadSeal(key, view(nptr, nlen), view(aptr, alen), view(pptr, plen));
         if (!sealed) return 0;
         put(out, sealed);
@@ -65,6 +68,10 @@ export function createCryptoImports(provider: CryptoProvider, memory: () => Uint
       return guard(() => {
         const key = keys.get(id);
         if (!key) return 0;
+        if (provider.aeadOpenInto) {
+          if (clen < 16) return 0;
+          return provider.aeadOpenInto(key, view(nptr, nlen), view(aptr, alen), view(cptr, clen), view(out, clen - 16)) ? 1 : 0;
+        }
         const opened = provider.aeadOpen(key, view(nptr, nlen), view(aptr, alen), view(cptr, clen));
         if (!opened) return 0;
         put(out, opened);
