@@ -25,7 +25,7 @@ beforeAll(async () => {
   const queue = [...NODE_STACKS];
   await Promise.all(Array.from({ length: PARALLEL }, async () => {
     for (let s = queue.shift(); s; s = queue.shift()) {
-      results.set(s, await runNodeInNetns<StackReport>(CHILD, { args: [s], timeoutMs: 100000 }));
+      results.set(s, await runNodeInNetns<StackReport>(CHILD, { args: [s, "45000"], timeoutMs: 70000 }));
     }
   }));
 }, 150000);

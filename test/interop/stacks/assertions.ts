@@ -50,6 +50,8 @@ export function describeStackReport(stack: string, get: () => NetnsResult<StackR
     it("ran both directions inside its namespace and says which implementation was our side", () => {
       const r = report();
       console.log(`[interop] ${stack} (${r.version}) vs our ${r.ourSide.extension} (${r.ourSide.note}) in ${get()!.ms} ms: ${summary(r)}`);
+      expect(r.cutShort, "the child ran out of time").toBeUndefined();
+      expect(r.crashes ?? [], "exceptions thrown in the child (a stack choking on what we sent?)").toEqual([]);
       expect(["engine", "js-wrtc"]).toContain(r.ourSide.kind);
       if (process.env.WASMRTC_OUR_SIDE === "engine") expect(r.ourSide.kind).toBe("engine");
       expect(r.connections.map((c) => c.weOffer).sort()).toEqual([false, true]);

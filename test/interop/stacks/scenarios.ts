@@ -130,6 +130,10 @@ export interface StackReport {
   ourSide: OurSideInfo;
   connections: ConnectionRecord[];
   ourLogs: string[];
+  /** Uncaught exceptions / unhandled rejections in the child (a stack crashing on what we sent). */
+  crashes?: string[];
+  /** Set when the child stopped waiting and reported what it had. */
+  cutShort?: string;
   ms: number;
 }
 
@@ -165,18 +169,33 @@ async function waitHash(list: { data: Uint8Array }[], from: number, hashes: stri
   }
 }
 
-async function runChannelFlows(rec: ConnectionRecord, ours: OurChannel, theirs: RemoteChannel, mode: string, ourMms: number, remoteMms: number) {
+async function runChannelFlows(rec: ConnectionRecord, ours: OurChannel, theirs: RemoteChannel, mode: string, ourMms: number, remoteMms: number, deadline: number) {
   const tries = reliable(mode) ? 1 : 4;
-  const waitMs = reliable(mode) ? 15000 : 1500;
+  const waitMs = reliable(mode) ? 10000 : 1500;
   let seed = 1;
+  // After a message that never arrives the channel is not trusted any more (an
+  // ordered stream stays blocked): the rest is recorded as skipped, not waited for.
+  let broken = "";
+  const skip = (f: FlowRecord) => {
+    if (!broken && Date.now() > deadline) broken = "the connection's time budget ran out";
+    if (!broken) return false;
+    f.error = `skipped: ${broken}`;
+    return true;
+  };
+  const check = (f: FlowRecord, needEcho: boolean) => {
+    if (f.error || f.remoteError || (f.put !== GodotError.OK && f.dir === "us>them")) return;
+    if (f.gotHash !== f.sentHash) broken = `${f.size} B ${f.text ? "text" : "binary"} ${f.dir} never arrived`;
+    else if (needEcho && f.echoHash !== f.sentHash) broken = `the echo of ${f.size} B ${f.text ? "text" : "binary"} ${f.dir} never arrived`;
+  };
   // us > them: they echo.
   await theirs.setEcho(true);
   for (const size of SIZES) {
     for (const text of [false, true]) {
       const t0 = Date.now();
       const f: FlowRecord = { channel: ours.label, dir: "us>them", size, text, attempts: 0, put: -1, sentHash: "", ms: 0 };
-      trace(ours.label, f.dir, size, text);
       rec.flows.push(f);
+      trace(ours.label, f.dir, size, text);
+      if (skip(f)) continue;
       if (size > remoteMms) {
         // Must be refused by put_packet, and nothing may reach the remote.
         const payload = text ? utf8.encode(textOfBytes(size, seed++)) : randomBytes(size);
@@ -191,6 +210,7 @@ async function runChannelFlows(rec: ConnectionRecord, ours: OurChannel, theirs: 
         await sleep(50);
         f.sentinelNext = got !== null && got.index === before;
         f.extraMessages = theirs.received.length - before - (got ? 1 : 0);
+        if (!got) broken = "the sentinel after an oversize put_packet never arrived";
         // drain the sentinel echo
         await waitHash(ours.received, 0, [hash(sentinel)], 2000);
         f.ms = Date.now() - t0;
@@ -217,6 +237,7 @@ async function runChannelFlows(rec: ConnectionRecord, ours: OurChannel, theirs: 
         break;
       }
       f.ms = Date.now() - t0;
+      check(f, true);
       trace(JSON.stringify(f));
     }
   }
@@ -228,8 +249,9 @@ async function runChannelFlows(rec: ConnectionRecord, ours: OurChannel, theirs: 
     for (const text of [false, true]) {
       const t0 = Date.now();
       const f: FlowRecord = { channel: ours.label, dir: "them>us", size, text, attempts: 0, put: -1, sentHash: "", ms: 0 };
-      trace(ours.label, f.dir, size, text);
       rec.flows.push(f);
+      trace(ours.label, f.dir, size, text);
+      if (skip(f)) continue;
       if (size > ourMms) {
         f.oversize = true;  // our SDP forbids it: the remote is not asked to send
         f.ms = 0;
@@ -264,6 +286,7 @@ async function runChannelFlows(rec: ConnectionRecord, ours: OurChannel, theirs: 
         break;
       }
       f.ms = Date.now() - t0;
+      check(f, size <= remoteMms);
       trace(JSON.stringify(f));
     }
   }
@@ -273,9 +296,11 @@ async function runChannelFlows(rec: ConnectionRecord, ours: OurChannel, theirs: 
 export interface ScenarioOptions {
   /** Reliable channels exercised at the same time (the partially reliable ones always go one at a time). */
   concurrency: number;
+  /** Time budget of the whole run (ms); each connection gets its share, the rest is recorded as skipped. */
+  budgetMs?: number;
 }
 
-async function runConnection(stack: RemoteStack, weOffer: boolean, opts: ScenarioOptions): Promise<ConnectionRecord> {
+async function runConnection(stack: RemoteStack, weOffer: boolean, opts: ScenarioOptions, out: ConnectionRecord[], deadline: number): Promise<void> {
   const t0 = Date.now();
   const ours = new OurPeer(await createOurPeer()).start();
   const remote: RemotePeer = await stack.create();
@@ -286,6 +311,7 @@ async function runConnection(stack: RemoteStack, weOffer: boolean, opts: Scenari
     channels: [], flows: [], closes: [], afterCloseStillWorks: { ok: false }, errors: ours.errors,
     remoteErrors: (remote as unknown as { errors: string[] }).errors ?? [], ms: 0,
   };
+  out.push(rec);  // visible to the caller even if the run is cut short
   try {
     for (let i = 0; i < MODES.length; i++) {
       const tag = MODES[i]!.tag;
@@ -333,11 +359,11 @@ async function runConnection(stack: RemoteStack, weOffer: boolean, opts: Scenari
     const pairs = labels.map((l) => ({ l, mode: l.split(":")[1]!, ours: ours.channels.get(l)!, theirs: remote.channels.get(l)! }));
     const rel = pairs.filter((p) => reliable(p.mode));
     const lanes = Array.from({ length: Math.max(1, Math.min(opts.concurrency, rel.length)) }, async () => {
-      for (let p = rel.shift(); p; p = rel.shift()) await runChannelFlows(rec, p.ours, p.theirs, p.mode, rec.ourSdpMaxMessageSize, rec.remoteSdpMaxMessageSize);
+      for (let p = rel.shift(); p; p = rel.shift()) await runChannelFlows(rec, p.ours, p.theirs, p.mode, rec.ourSdpMaxMessageSize, rec.remoteSdpMaxMessageSize, deadline);
     });
     await Promise.all(lanes);
     for (const p of pairs.filter((q) => !reliable(q.mode))) {
-      await runChannelFlows(rec, p.ours, p.theirs, p.mode, rec.ourSdpMaxMessageSize, rec.remoteSdpMaxMessageSize);
+      await runChannelFlows(rec, p.ours, p.theirs, p.mode, rec.ourSdpMaxMessageSize, rec.remoteSdpMaxMessageSize, deadline);
     }
 
     // Channel close, seen across.
@@ -409,14 +435,23 @@ async function runConnection(stack: RemoteStack, weOffer: boolean, opts: Scenari
     ours.stop();
     rec.ms = Date.now() - t0;
   }
-  return rec;
 }
 
-export async function runStackScenarios(stack: RemoteStack, opts: ScenarioOptions = { concurrency: 6 }): Promise<StackReport> {
+/**
+ * Fills `report` as it goes (so a caller that gives up waiting still has
+ * everything recorded so far) and resolves with it.
+ */
+export async function runStackScenarios(stack: RemoteStack, opts: ScenarioOptions = { concurrency: 6 }, report?: StackReport): Promise<StackReport> {
   const t0 = Date.now();
-  const side = await ourSide();
-  const connections: ConnectionRecord[] = [];
+  const r: StackReport = report ?? ({} as StackReport);
+  Object.assign(r, { stack: stack.name, version: stack.version, ourSide: await ourSide(), connections: [], ourLogs, ms: 0 });
   const only = process.env.WASMRTC_INTEROP_ONLY;  // "we-offer" | "they-offer", for debugging one direction
-  for (const weOffer of [true, false].filter((w) => !only || only === (w ? "we-offer" : "they-offer"))) connections.push(await runConnection(stack, weOffer, opts));
-  return { stack: stack.name, version: stack.version, ourSide: side, connections, ourLogs: ourLogs.slice(-200), ms: Date.now() - t0 };
+  const dirs = [true, false].filter((w) => !only || only === (w ? "we-offer" : "they-offer"));
+  const end = t0 + (opts.budgetMs ?? 80000);
+  for (let i = 0; i < dirs.length; i++) {
+    const deadline = Date.now() + (end - Date.now()) / (dirs.length - i) - 3000;  // keep time for the close checks
+    await runConnection(stack, dirs[i]!, opts, r.connections, deadline);
+  }
+  r.ms = Date.now() - t0;
+  return r;
 }
