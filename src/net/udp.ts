@@ -88,6 +88,9 @@ export class NodeUdpTransport implements Transport {
         recvBufferSize: this.opts.recvBufferSize ?? 4 * 1024 * 1024,
         sendBufferSize: this.opts.sendBufferSize ?? 4 * 1024 * 1024,
         ipv6Only: family === 6,
+        // Destinations are always IP literals: skip dns.lookup (and its extra tick) on every send.
+        lookup: ((address: string, fam: unknown, cb: (err: Error | null, a: string, f: number) => void) =>
+          cb(null, address, family)) as unknown as dgram.SocketOptions["lookup"],
       });
       const onError = (err: Error): void => {
         sock.close();
