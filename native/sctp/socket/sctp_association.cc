@@ -70,11 +70,26 @@ void SctpAssociation::send_init(Timestamp now) {
   init.inbound_streams = config_.streams;
   init.initial_tsn = next_tsn_;
   init.forward_tsn_supported = true;
-  init.supported_extensions = {chunk_type::kForwardTsn, chunk_type::kReConfig};
+  supported_extensions(init);
   std::vector<uint8_t> v;
   init.serialize(v);
   send_control(chunk_type::kInit, 0, ByteView(v), 0);  // §8.5.1: INIT carries tag 0
   t1_at_ = now + t1_rto_;
+}
+
+// RFC 5061 §4.2.7: the chunk types we understand beyond the base protocol.
+void SctpAssociation::supported_extensions(InitChunk& init) const {
+  init.supported_extensions = {chunk_type::kForwardTsn, chunk_type::kReConfig};
+  if (config_.enable_interleaving) {
+    init.supported_extensions.push_back(chunk_type::kIData);
+    init.supported_extensions.push_back(chunk_type::kIForwardTsn);
+  }
+}
+
+// RFC 8260 §2.2.1: I-DATA is used only when both ends list it.
+bool SctpAssociation::peer_offers_idata(const InitChunk& init) const {
+  const auto& e = init.supported_extensions;
+  return config_.enable_interleaving && std::find(e.begin(), e.end(), chunk_type::kIData) != e.end();
 }
 
 std::vector<uint8_t> SctpAssociation::make_cookie(const InitChunk& p, uint32_t local_tag, uint32_t local_tsn) {
@@ -87,13 +102,15 @@ std::vector<uint8_t> SctpAssociation::make_cookie(const InitChunk& p, uint32_t l
   w.u32(p.initial_tsn);
   w.u32(local_tag);
   w.u32(local_tsn);
+  w.u8(peer_offers_idata(p) ? 1 : 0);  // what the peer offered, so the cookie's owner can negotiate
   uint8_t mac[32];
   crypto_.hmac(crypto::Hash::kSha256, ByteView(cookie_secret_, 32), ByteView(c), mac);
   w.bytes(mac, 32);  // §5.1.3: the cookie is signed so the server keeps no state
   return c;
 }
 
-bool SctpAssociation::open_cookie(ByteView cookie, InitChunk& p, uint32_t& local_tag, uint32_t& local_tsn) {
+bool SctpAssociation::open_cookie(ByteView cookie, InitChunk& p, uint32_t& local_tag, uint32_t& local_tsn,
+                                  bool& peer_idata) {
   if (cookie.size != kCookieBody + 32) return false;
   uint8_t mac[32];
   crypto_.hmac(crypto::Hash::kSha256, ByteView(cookie_secret_, 32), cookie.sub(0, kCookieBody), mac);
@@ -108,6 +125,9 @@ bool SctpAssociation::open_cookie(ByteView cookie, InitChunk& p, uint32_t& local
   r.u32(p.initial_tsn);
   r.u32(local_tag);
   r.u32(local_tsn);
+  uint8_t idata = 0;
+  r.u8(idata);
+  peer_idata = idata != 0;
   return true;
 }
 
@@ -128,7 +148,7 @@ void SctpAssociation::handle_init(Timestamp now, const InitChunk& init) {
   ack.inbound_streams = config_.streams;
   ack.initial_tsn = tsn;
   ack.forward_tsn_supported = true;
-  ack.supported_extensions = {chunk_type::kForwardTsn, chunk_type::kReConfig};
+  supported_extensions(ack);
   ack.state_cookie = make_cookie(init, tag, tsn);
   std::vector<uint8_t> v;
   ack.serialize(v);
@@ -141,7 +161,9 @@ void SctpAssociation::handle_init_ack(Timestamp now, const InitChunk& ack) {
   peer_initial_tsn_ = ack.initial_tsn;
   cum_tsn_in_ = ack.initial_tsn - 1;
   peer_rwnd_ = ack.a_rwnd;
+  peer_window_ = ack.a_rwnd;
   cookie_echo_ = ack.state_cookie;
+  i_data_ = peer_offers_idata(ack);
   send_control(chunk_type::kCookieEcho, 0, ByteView(cookie_echo_), peer_tag_);
   state_ = State::kCookieEchoed;
   t1_rto_ = config_.rto_initial;
@@ -152,7 +174,8 @@ void SctpAssociation::handle_init_ack(Timestamp now, const InitChunk& ack) {
 void SctpAssociation::handle_cookie_echo(Timestamp now, ByteView cookie) {
   InitChunk peer;
   uint32_t tag = 0, tsn = 0;
-  if (!open_cookie(cookie, peer, tag, tsn)) {
+  bool peer_idata = false;
+  if (!open_cookie(cookie, peer, tag, tsn, peer_idata)) {
     ++stats_.bad_packets;
     return;
   }
@@ -173,6 +196,8 @@ void SctpAssociation::handle_cookie_echo(Timestamp now, ByteView cookie) {
   peer_initial_tsn_ = peer.initial_tsn;
   cum_tsn_in_ = peer.initial_tsn - 1;
   peer_rwnd_ = peer.a_rwnd;
+  peer_window_ = peer.a_rwnd;
+  i_data_ = peer_idata && config_.enable_interleaving;
   send_control(chunk_type::kCookieAck, 0, ByteView(), peer_tag_);
   established(now);
 }
@@ -231,9 +256,15 @@ void SctpAssociation::handle_packet(Timestamp now, ByteView bytes) {
       case chunk_type::kCookieAck:
         if (state_ == State::kCookieEchoed) established(now);
         break;
-      case chunk_type::kData: {
+      case chunk_type::kData:
+      case chunk_type::kIData: {
         DataChunk d;
         if (state_ != State::kEstablished && state_ != State::kShutdownPending && state_ != State::kShutdownSent) break;
+        if ((c.type == chunk_type::kIData) != i_data_) {
+          // RFC 8260 §2.1: DATA once I-DATA was negotiated, or I-DATA when it was not.
+          protocol_violation(i_data_ ? "DATA chunk while I-DATA is in use" : "I-DATA chunk without negotiating it");
+          return;
+        }
         if (!DataChunk::parse(c, d)) {
           abort("malformed DATA chunk");
           return;
@@ -248,8 +279,15 @@ void SctpAssociation::handle_packet(Timestamp now, ByteView bytes) {
         if (SackChunk::parse(c, s)) handle_sack(now, s);
         break;
       }
-      case chunk_type::kForwardTsn: {
+      case chunk_type::kForwardTsn:
+      case chunk_type::kIForwardTsn: {
         ForwardTsnChunk f;
+        if (state_ == State::kEstablished && (c.type == chunk_type::kIForwardTsn) != i_data_) {
+          // RFC 8260 §2.3: with I-DATA only I-FORWARD-TSN moves the point, without it only FORWARD-TSN.
+          protocol_violation(i_data_ ? "FORWARD-TSN chunk while I-DATA is in use"
+                                     : "I-FORWARD-TSN chunk without negotiating I-DATA");
+          return;
+        }
         if (state_ == State::kEstablished && ForwardTsnChunk::parse(c, f)) {
           handle_forward_tsn(now, f);
           got_data = true;
@@ -288,7 +326,7 @@ void SctpAssociation::handle_packet(Timestamp now, ByteView bytes) {
         uint32_t cum;
         if (!parse_shutdown(c, cum)) break;
         if (state_ == State::kEstablished || state_ == State::kShutdownPending) state_ = State::kShutdownReceived;
-        if (state_ == State::kShutdownReceived && outstanding_.empty() && send_queue_.empty()) {
+        if (state_ == State::kShutdownReceived && outstanding_.empty() && queue_empty()) {
           send_shutdown_ack(now);
         } else if (state_ == State::kShutdownSent || state_ == State::kShutdownAckSent) {
           // §9.2: both ends shut down at once, or our SHUTDOWN-ACK was lost: (re)send it.
@@ -382,7 +420,7 @@ void SctpAssociation::handle_timeout(Timestamp now) {
 void SctpAssociation::shutdown(Timestamp now) {
   (void)now;
   if (state_ != State::kEstablished && state_ != State::kShutdownPending) return;
-  if (!outstanding_.empty() || !send_queue_.empty()) {
+  if (!outstanding_.empty() || !queue_empty()) {
     state_ = State::kShutdownPending;  // §9.2: after everything queued has been acknowledged
     return;
   }
@@ -413,6 +451,15 @@ void SctpAssociation::send_shutdown_ack(Timestamp now) {
 void SctpAssociation::closed_now() {
   state_ = State::kClosed;
   t1_at_ = t2_at_ = t3_at_ = sack_due_ = reconfig_at_ = kNever;
+}
+
+void SctpAssociation::protocol_violation(const std::string& what) {
+  if (state_ == State::kClosed) return;
+  std::vector<uint8_t> causes;
+  ErrorCauses::append(causes, cause::kProtocolViolation, ByteView(std::string_view(what)));  // §3.3.10.13
+  send_control(chunk_type::kAbort, 0, ByteView(causes), peer_tag_);
+  closed_now();
+  events_.push_back({SctpEvent::Type::kAborted, {}, "protocol violation: " + what});
 }
 
 void SctpAssociation::abort(const std::string& reason) {

@@ -5,7 +5,8 @@
 // retransmit, congestion control (slow start / avoidance), a receive window that
 // can follow what the application has read (consume), per-stream bufferedAmount
 // with low-threshold events, partial reliability (RFC 3758), stream reset
-// (RFC 6525), graceful shutdown with T2 and abort. Sources: sctp_association.cc
+// (RFC 6525), graceful shutdown with T2 and abort, and I-DATA / I-FORWARD-TSN with
+// message interleaving (RFC 8260) when both ends offer it. Sources: sctp_association.cc
 // (handshake, packet dispatch, timers, shutdown), _rx.cc, _tx.cc, _reconfig.cc.
 #pragma once
 
@@ -41,6 +42,10 @@ struct SctpConfig {
   // true: it counts until the application reports it read with consume(), so a slow reader
   // closes the window and slows the sender (DESIGN: received messages stay in the engine).
   bool app_owns_delivered = false;
+  // RFC 8260: offer I-DATA and I-FORWARD-TSN; used only when the peer offers them too, and then
+  // fragments of messages on different streams interleave so a large message does not hold up
+  // small ones on other streams. Otherwise DATA and FORWARD-TSN as without it.
+  bool enable_interleaving = true;
 };
 
 struct SctpMessage {
@@ -105,6 +110,8 @@ class SctpAssociation {
   // yet consumed when app_owns_delivered. Stays within the receive window (plus one packet).
   size_t received_bytes_held() const { return unread_bytes_ + delivered_unread_; }
   uint32_t cwnd() const { return cwnd_; }
+  // I-DATA was negotiated (both ends offered it, RFC 8260 §2.2.1); known once established.
+  bool interleaving() const { return i_data_; }
   Duration srtt() const { return srtt_; }
 
   struct Stats {
@@ -117,7 +124,9 @@ class SctpAssociation {
   struct OutChunk;
   struct InMessage;
   struct StreamRx;
+  struct IMessage;
   using FragmentMap = std::map<uint32_t, InMessage>;
+  using ChunkQueue = std::deque<std::unique_ptr<OutChunk>>;
 
   void send_init(Timestamp now);
   void handle_init(Timestamp now, const InitChunk& init);
@@ -128,6 +137,17 @@ class SctpAssociation {
   void handle_sack(Timestamp now, const SackChunk& s);
   void deliver_ready(uint16_t stream);
   void deliver_arrived(uint16_t stream, uint32_t off);
+  void handle_idata(const DataChunk& d, StreamRx& rx);
+  void deliver_imessage(uint16_t stream, StreamRx& rx, bool unordered, uint32_t mid);
+  void deliver_ordered_imessages(uint16_t stream, StreamRx& rx);
+  void skip_mids(const ForwardTsnChunk& f);
+  void protocol_violation(const std::string& what);
+  void supported_extensions(InitChunk& init) const;
+  bool peer_offers_idata(const InitChunk& init) const;
+  OutChunk* next_to_send();
+  void pop_sent(OutChunk& c);
+  bool queue_empty() const { return send_queue_.empty() && stream_queues_.empty(); }
+  bool queued_on(uint16_t stream) const;
   bool try_deliver(uint16_t stream, StreamRx& rx, FragmentMap::iterator& b);
   void buffered_fell(uint16_t stream, size_t bytes);
   void send_sack(Timestamp now);
@@ -145,11 +165,11 @@ class SctpAssociation {
   void skip_ssns(const ForwardTsnChunk& f);
   void handle_reconfig(Timestamp now, const ReConfigChunk& r);
   void send_reconfig_request(Timestamp now);
-  void perform_incoming_reset(const std::vector<uint16_t>& streams);
+  void perform_incoming_reset(const std::vector<uint16_t>& streams, uint32_t last_tsn);
   void perform_pending_resets();
   uint32_t advertised_window() const;
   std::vector<uint8_t> make_cookie(const InitChunk& peer_init, uint32_t local_tag, uint32_t local_tsn);
-  bool open_cookie(ByteView cookie, InitChunk& peer, uint32_t& local_tag, uint32_t& local_tsn);
+  bool open_cookie(ByteView cookie, InitChunk& peer, uint32_t& local_tag, uint32_t& local_tsn, bool& peer_idata);
 
   crypto::Provider& crypto_;
   SctpConfig config_;
@@ -175,13 +195,26 @@ class SctpAssociation {
   int t1_count_ = 0;
 
   // sending
-  std::deque<std::unique_ptr<OutChunk>> send_queue_;   // not yet given a TSN
+  bool i_data_ = false;              // I-DATA / I-FORWARD-TSN negotiated (RFC 8260)
+  ChunkQueue send_queue_;            // DATA: not yet given a TSN, in send() order
+  // I-DATA: the same per stream; streams take turns one fragment at a time (round robin from
+  // rr_next_), so messages of different streams interleave. Empty queues are removed.
+  std::map<uint16_t, ChunkQueue> stream_queues_;
+  uint16_t rr_next_ = 0;
+  // I-DATA: messages whose first fragment went out and whose last did not yet, by stream, and the
+  // sum of their sizes. The receiver holds their fragments until they complete, so another one
+  // is started only within the peer's window (peer_window_, its a_rwnd at setup).
+  std::set<uint16_t> open_streams_;
+  size_t open_bytes_ = 0;
+  uint32_t peer_window_ = 0;
   std::map<uint32_t, std::unique_ptr<OutChunk>> outstanding_;  // key: TSN - local_initial_tsn_
   std::map<uint16_t, uint16_t> next_ssn_;
   uint16_t tx_ssn_ = 0;  // SSN of the message whose fragments are going out
   struct StreamTx {
     size_t buffered = 0;
     size_t low_threshold = 0;
+    uint32_t next_mid[2] = {0, 0};  // I-DATA: next MID, ordered [0] and unordered [1] (RFC 8260 §2.1)
+    uint32_t sending_mid = 0;        // I-DATA: MID of the message whose fragments are going out
   };
   std::map<uint16_t, StreamTx> tx_streams_;  // created lazily, by send() or a threshold
   uint32_t peer_rwnd_ = 0;

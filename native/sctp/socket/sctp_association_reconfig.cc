@@ -8,14 +8,33 @@
 namespace wasmrtc::sctp {
 
 // The peer's outgoing streams end: their SSNs start over and the owner is told.
-void SctpAssociation::perform_incoming_reset(const std::vector<uint16_t>& streams) {
+void SctpAssociation::perform_incoming_reset(const std::vector<uint16_t>& streams, uint32_t last_tsn) {
   for (uint16_t s : streams) {
     auto& rx = rx_[s];
     if (!rx) rx = std::make_unique<StreamRx>();
     rx->next_ssn = 0;
+    if (i_data_) {
+      // RFC 8260 §2.3.2 / RFC 6525 §5.2.2: MIDs start over. Pieces from before the reset (TSNs up to
+      // the request's last one, all arrived or given up) can never complete; messages sent after it
+      // may already be here, and MID 0 may now go.
+      rx->next_mid = 0;
+      rx->was_reset = true;
+      rx->reset_tsn = last_tsn;
+      for (auto& msgs : rx->imessages) {
+        for (auto it = msgs.begin(); it != msgs.end();) {
+          if (tsn_le(it->second.first_tsn, last_tsn)) {
+            unread_bytes_ -= std::min(unread_bytes_, it->second.bytes);
+            it = msgs.erase(it);
+          } else {
+            ++it;
+          }
+        }
+      }
+    }
     SctpEvent e{SctpEvent::Type::kStreamReset, {}, "incoming"};
     e.message.stream = s;
     events_.push_back(std::move(e));
+    if (i_data_) deliver_ordered_imessages(s, *rx);
   }
 }
 
@@ -33,8 +52,8 @@ void SctpAssociation::send_reconfig_request(Timestamp now) {
   if (!streams_resetting_.empty() || streams_to_reset_.empty()) return;
   // Messages queued on a stream before its reset go out first: the request's last TSN must
   // cover them (§5.1.2), or they would arrive after the reset with the old SSNs.
-  for (const auto& c : send_queue_) {
-    if (std::find(streams_to_reset_.begin(), streams_to_reset_.end(), c->stream) != streams_to_reset_.end()) return;
+  for (uint16_t s : streams_to_reset_) {
+    if (queued_on(s)) return;
   }
   streams_resetting_ = std::move(streams_to_reset_);
   streams_to_reset_.clear();
@@ -66,7 +85,7 @@ void SctpAssociation::handle_reconfig(Timestamp now, const ReConfigChunk& r) {
       result = 6;  // in progress
     } else {
       ++peer_reconfig_seq_expected_;
-      perform_incoming_reset(o.streams);
+      perform_incoming_reset(o.streams, o.sender_last_tsn);
     }
     ReConfigChunk resp;
     resp.response = ReConfigChunk::Response{o.request_seq, result};
@@ -78,6 +97,7 @@ void SctpAssociation::handle_reconfig(Timestamp now, const ReConfigChunk& r) {
     if (r.response->result == 1) {
       for (uint16_t s : streams_resetting_) {
         next_ssn_[s] = 0;  // our outgoing side starts over
+        if (auto t = tx_streams_.find(s); t != tx_streams_.end()) t->second.next_mid[0] = t->second.next_mid[1] = 0;  // MIDs too (RFC 8260 §2.3.2)
         SctpEvent e{SctpEvent::Type::kStreamReset, {}, "outgoing"};
         e.message.stream = s;
         events_.push_back(std::move(e));

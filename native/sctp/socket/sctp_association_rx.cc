@@ -32,9 +32,13 @@ void SctpAssociation::handle_data(Timestamp now, const DataChunk& d) {
   auto& rx = rx_[d.stream];
   if (!rx) rx = std::make_unique<StreamRx>();
   uint32_t off = d.tsn - peer_initial_tsn_;
-  rx->fragments.emplace(off, InMessage{d.tsn, d.flags, d.ssn, d.ppid, d.payload.to_vector()});
-  if (d.flags & DataChunk::kEnd) ++rx->ends;
-  unread_bytes_ += d.payload.size;
+  if (i_data_) {
+    handle_idata(d, *rx);  // stores the fragment and delivers what it completes
+  } else {
+    rx->fragments.emplace(off, InMessage{d.tsn, d.flags, d.ssn, d.ppid, d.payload.to_vector()});
+    if (d.flags & DataChunk::kEnd) ++rx->ends;
+    unread_bytes_ += d.payload.size;
+  }
   // §6.7: a TSN out of order, or one that fills (part of) a hole, is reported at once.
   bool gap = d.tsn != cum_tsn_in_ + 1 || !above_cum_.empty();
   above_cum_.insert(off);
@@ -43,8 +47,103 @@ void SctpAssociation::handle_data(Timestamp now, const DataChunk& d) {
     ++cum_tsn_in_;
   }
   if (gap || !above_cum_.empty()) sack_now_ = true;  // §6.7: report gaps at once
-  deliver_arrived(d.stream, off);
+  if (!i_data_) deliver_arrived(d.stream, off);
   perform_pending_resets();
+}
+
+// RFC 8260 §2.1: an I-DATA fragment belongs to the message (stream, U flag, MID) at position FSN
+// (the first one, with the B bit, is FSN 0 and carries the PPID instead). Fragments that cannot
+// belong to a consistent message (a second end, past the end, duplicates) are dropped; the TSN
+// still counts as received.
+void SctpAssociation::handle_idata(const DataChunk& d, StreamRx& rx) {
+  const int u = (d.flags & DataChunk::kUnordered) ? 1 : 0;
+  const bool begin = d.flags & DataChunk::kBeginning, end = d.flags & DataChunk::kEnd;
+  if (!u && int32_t(d.mid - rx.next_mid) < 0) return;  // delivered or skipped already
+  const uint32_t fsn = begin ? 0 : d.fsn;
+  if (!begin && fsn == 0) return;
+  auto [it, fresh] = rx.imessages[u].try_emplace(d.mid);
+  IMessage& m = it->second;
+  const bool dup = fsn < m.next_fsn || m.later.count(fsn);
+  const bool past_end = m.have_end && (fsn > m.end_fsn || (end && fsn != m.end_fsn));
+  const bool early_end = end && !m.have_end &&
+                         (fsn + 1 < m.next_fsn || (!m.later.empty() && m.later.rbegin()->first > fsn));
+  if (dup || past_end || early_end) {
+    if (fresh) rx.imessages[u].erase(it);
+    return;
+  }
+  if (fresh || tsn_lt(d.tsn, m.first_tsn)) m.first_tsn = d.tsn;
+  if (begin) m.ppid = d.ppid;
+  if (end) {
+    m.have_end = true;
+    m.end_fsn = fsn;
+  }
+  if (fsn == m.next_fsn) {
+    m.data.insert(m.data.end(), d.payload.begin(), d.payload.end());
+    ++m.next_fsn;
+    for (auto l = m.later.begin(); l != m.later.end() && l->first == m.next_fsn; l = m.later.erase(l)) {
+      m.data.insert(m.data.end(), l->second.begin(), l->second.end());
+      ++m.next_fsn;
+    }
+  } else {
+    m.later.emplace(fsn, d.payload.to_vector());
+  }
+  m.bytes += d.payload.size;
+  unread_bytes_ += d.payload.size;
+  if (!m.complete()) return;
+  if (u) {
+    deliver_imessage(d.stream, rx, true, d.mid);  // unordered: as soon as it is whole
+  } else if (d.mid == rx.next_mid) {
+    deliver_ordered_imessages(d.stream, rx);
+  }
+}
+
+void SctpAssociation::deliver_imessage(uint16_t stream, StreamRx& rx, bool unordered, uint32_t mid) {
+  auto it = rx.imessages[unordered].find(mid);
+  SctpMessage msg;
+  msg.stream = stream;
+  msg.ppid = it->second.ppid;
+  msg.data = std::move(it->second.data);
+  const size_t total = it->second.bytes;
+  rx.imessages[unordered].erase(it);
+  unread_bytes_ -= std::min(unread_bytes_, total);
+  if (config_.app_owns_delivered) delivered_unread_ += total;  // counts until consume()
+  events_.push_back({SctpEvent::Type::kMessage, std::move(msg), {}});
+}
+
+// Ordered I-DATA messages go out by MID, each once it is whole and all before it have gone.
+void SctpAssociation::deliver_ordered_imessages(uint16_t stream, StreamRx& rx) {
+  for (auto it = rx.imessages[0].find(rx.next_mid); it != rx.imessages[0].end() && it->second.complete();
+       it = rx.imessages[0].find(rx.next_mid)) {
+    deliver_imessage(stream, rx, false, rx.next_mid);
+    ++rx.next_mid;
+  }
+}
+
+// RFC 8260 §2.3.2: the I-FORWARD-TSN names per stream and U flag the last MID given up. Ordered:
+// the stream moves past it and what waited behind it may go. Unordered: that message and earlier
+// ones are dropped (a sender finishes or gives up a stream's messages in order, so none of them
+// can still complete). Entries from before the stream's last reset are stale and ignored.
+void SctpAssociation::skip_mids(const ForwardTsnChunk& f) {
+  for (const auto& s : f.skipped) {
+    auto& rx = rx_[s.stream];
+    if (!rx) rx = std::make_unique<StreamRx>();
+    if (rx->was_reset && tsn_le(f.new_cumulative_tsn, rx->reset_tsn)) continue;
+    auto& msgs = rx->imessages[s.unordered ? 1 : 0];
+    if (!s.unordered) {
+      const uint32_t next = s.ssn_or_mid + 1;
+      if (int32_t(next - rx->next_mid) <= 0) continue;
+      rx->next_mid = next;
+    }
+    for (auto it = msgs.begin(); it != msgs.end();) {
+      if (int32_t(it->first - s.ssn_or_mid) <= 0) {
+        unread_bytes_ -= std::min(unread_bytes_, it->second.bytes);
+        it = msgs.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    if (!s.unordered) deliver_ordered_imessages(s.stream, *rx);
+  }
 }
 
 // RFC 6525 §5.2.2: a reset that was "in progress" is performed once everything up to the
@@ -55,7 +154,7 @@ void SctpAssociation::perform_pending_resets() {
       ++it;
       continue;
     }
-    perform_incoming_reset(it->streams);
+    perform_incoming_reset(it->streams, it->last_tsn);
     it = pending_incoming_resets_.erase(it);
   }
 }
@@ -178,7 +277,11 @@ void SctpAssociation::handle_forward_tsn(Timestamp now, const ForwardTsnChunk& f
     sack_now_ = true;  // an old or duplicate FORWARD-TSN is answered with a SACK (RFC 3758 §3.6)
     // Its skip list is still safe to honour (SSNs only move forward): a sender that cut a
     // message short without giving its end a TSN relies on it.
-    skip_ssns(f);
+    if (i_data_) {
+      skip_mids(f);
+    } else {
+      skip_ssns(f);
+    }
     return;
   }
   // Everything up to the new point counts as received; the skipped SSNs let later messages through.
@@ -188,6 +291,14 @@ void SctpAssociation::handle_forward_tsn(Timestamp now, const ForwardTsnChunk& f
   while (!above_cum_.empty() && *above_cum_.begin() == uint32_t(cum_tsn_in_ + 1 - peer_initial_tsn_)) {
     above_cum_.erase(above_cum_.begin());
     ++cum_tsn_in_;
+  }
+  if (i_data_) {
+    // With I-DATA a message's TSNs are not consecutive: fragments below the new point may belong
+    // to a message that still completes, so only the skip list drops anything.
+    skip_mids(f);
+    perform_pending_resets();
+    sack_now_ = true;
+    return;
   }
   skip_ssns(f);
   for (auto& [stream, rx] : rx_) {

@@ -113,8 +113,8 @@ void SctpAssociation::handle_sack(Timestamp now, const SackChunk& s) {
   } else if (cum_advanced) {
     t3_at_ = now + rto_;
   }
-  if (state_ == State::kShutdownPending && outstanding_.empty() && send_queue_.empty()) shutdown(now);
-  if (state_ == State::kShutdownReceived && outstanding_.empty() && send_queue_.empty()) send_shutdown_ack(now);
+  if (state_ == State::kShutdownPending && outstanding_.empty() && queue_empty()) shutdown(now);
+  if (state_ == State::kShutdownReceived && outstanding_.empty() && queue_empty()) send_shutdown_ack(now);
 }
 
 SendResult SctpAssociation::send(Timestamp now, uint16_t stream, uint32_t ppid, ByteView data, const SendOptions& o) {
@@ -127,24 +127,26 @@ SendResult SctpAssociation::send(Timestamp now, uint16_t stream, uint32_t ppid, 
   const size_t queued = buffered_ + outstanding_bytes_;
   // A message up to the max message size is always accepted when the buffer is empty (DESIGN).
   if (queued > 0 && queued + data.size > config_.max_send_buffer) return SendResult::kBufferFull;
-  const size_t max_payload = config_.mtu - kCommonHeaderSize - kDataHeader;
-  // The SSN is taken when the first fragment goes out (transmit_data), so a message that expires
-  // before it was ever sent leaves no hole in the stream's sequence (RFC 3758 §3.1 A1).
-  const uint16_t ssn = 0;
-  for (size_t off = 0; off < data.size; off += max_payload) {
+  const size_t max_payload = config_.mtu - kCommonHeaderSize - (i_data_ ? kIDataHeader : kDataHeader);
+  // The SSN (MID) is taken when the first fragment goes out (transmit_data), so a message that
+  // expires before it was ever sent leaves no hole in the stream's sequence (RFC 3758 §3.1 A1).
+  ChunkQueue& queue = i_data_ ? stream_queues_[stream] : send_queue_;
+  uint32_t fsn = 0;
+  for (size_t off = 0; off < data.size; off += max_payload, ++fsn) {
     auto c = std::make_unique<OutChunk>();
     size_t n = std::min(max_payload, data.size - off);
     c->stream = stream;
-    c->ssn = ssn;
+    c->fsn = fsn;  // RFC 8260 §2.1: the first fragment is FSN 0
     c->ppid = ppid;
     c->flags = uint8_t((off == 0 ? DataChunk::kBeginning : 0) | (off + n == data.size ? DataChunk::kEnd : 0) |
                        (ordered ? 0 : DataChunk::kUnordered));
     c->payload.assign(data.data + off, data.data + off + n);
     c->max_retransmits = o.max_retransmits;
     c->message_id = next_message_id_;
+    c->message_size = uint32_t(data.size);
     c->expires_at = o.lifetime_ms >= 0 ? now + ms(o.lifetime_ms) : kNever;
     buffered_ += n;
-    send_queue_.push_back(std::move(c));
+    queue.push_back(std::move(c));
   }
   tx_streams_[stream].buffered += data.size;
   ++next_message_id_;
@@ -171,10 +173,13 @@ void SctpAssociation::transmit_data(Timestamp now) {
         break;
       }
       DataChunk d;
+      d.i_data = i_data_;
       d.flags = c->flags;
       d.tsn = c->tsn;
       d.stream = c->stream;
       d.ssn = c->ssn;
+      d.mid = c->mid;
+      d.fsn = c->fsn;
       d.ppid = c->ppid;
       d.payload = ByteView(c->payload);
       if (!d.add_to(b)) {
@@ -191,8 +196,8 @@ void SctpAssociation::transmit_data(Timestamp now) {
     }
     if (walked_all) retransmit_pending_ = false;  // every marked chunk went out
     // New data within cwnd and the peer's window (one chunk may probe a zero window when nothing is in flight).
-    while (!send_queue_.empty()) {
-      OutChunk& c = *send_queue_.front();
+    for (OutChunk* next; (next = next_to_send()) != nullptr;) {
+      OutChunk& c = *next;
       if (now >= c.expires_at && (c.flags & DataChunk::kBeginning)) {
         // Expired before it was ever sent: dropped without using a TSN (RFC 3758 §3.1 A1).
         OutChunk copy = c;
@@ -201,11 +206,22 @@ void SctpAssociation::transmit_data(Timestamp now) {
       }
       bool window_ok = flight_size_ == 0 || (flight_size_ + c.payload.size() <= cwnd_ && c.payload.size() <= peer_rwnd_);
       if (!window_ok) break;
-      // Fragments of one message follow each other in the queue (DATA does not interleave).
-      const bool first = !(c.flags & DataChunk::kUnordered) && (c.flags & DataChunk::kBeginning);
-      if (!(c.flags & DataChunk::kUnordered)) c.ssn = first ? next_ssn_[c.stream] : tx_ssn_;
-      c.tsn = next_tsn_;
       DataChunk d;
+      StreamTx* tx = nullptr;
+      if (i_data_) {
+        // Fragments of one message follow each other in their stream's queue: all but the first
+        // carry the MID the first one took (separate counters for ordered and unordered).
+        tx = &tx_streams_[c.stream];
+        const int u = (c.flags & DataChunk::kUnordered) ? 1 : 0;
+        c.mid = (c.flags & DataChunk::kBeginning) ? tx->next_mid[u] : tx->sending_mid;
+        d.i_data = true;
+        d.mid = c.mid;
+        d.fsn = c.fsn;
+      }
+      // Fragments of one message follow each other in the queue (DATA does not interleave).
+      const bool first = !i_data_ && !(c.flags & DataChunk::kUnordered) && (c.flags & DataChunk::kBeginning);
+      if (!i_data_ && !(c.flags & DataChunk::kUnordered)) c.ssn = first ? next_ssn_[c.stream] : tx_ssn_;
+      c.tsn = next_tsn_;
       d.flags = c.flags;
       d.tsn = c.tsn;
       d.stream = c.stream;
@@ -214,6 +230,14 @@ void SctpAssociation::transmit_data(Timestamp now) {
       d.payload = ByteView(c.payload);
       if (!d.add_to(b)) break;
       if (first) tx_ssn_ = next_ssn_[c.stream]++;
+      if (tx && (c.flags & DataChunk::kBeginning)) tx->sending_mid = tx->next_mid[(c.flags & DataChunk::kUnordered) ? 1 : 0]++;
+      if (tx && (c.flags & (DataChunk::kBeginning | DataChunk::kEnd)) == DataChunk::kBeginning) {
+        open_streams_.insert(c.stream);
+        open_bytes_ += c.message_size;
+      } else if (tx && (c.flags & (DataChunk::kBeginning | DataChunk::kEnd)) == DataChunk::kEnd) {
+        open_streams_.erase(c.stream);
+        open_bytes_ -= std::min<size_t>(open_bytes_, c.message_size);
+      }
       ++next_tsn_;
       c.assigned = true;
       c.in_flight = true;
@@ -226,8 +250,18 @@ void SctpAssociation::transmit_data(Timestamp now) {
       const uint16_t stream = c.stream;
       const size_t n = c.payload.size();
       outstanding_bytes_ += n;
-      outstanding_.emplace(c.tsn - local_initial_tsn_, std::move(send_queue_.front()));
-      send_queue_.pop_front();
+      const uint32_t key = c.tsn - local_initial_tsn_;
+      if (!i_data_) {
+        outstanding_.emplace(key, std::move(send_queue_.front()));
+        send_queue_.pop_front();
+      } else {
+        // The next fragment comes from the next stream with data (fair interleaving, RFC 8260 §1).
+        auto q = stream_queues_.find(stream);
+        outstanding_.emplace(key, std::move(q->second.front()));
+        q->second.pop_front();
+        if (q->second.empty()) stream_queues_.erase(q);
+        rr_next_ = uint16_t(stream + 1);
+      }
       buffered_fell(stream, n);
       any = true;
     }
@@ -237,6 +271,33 @@ void SctpAssociation::transmit_data(Timestamp now) {
     if (t3_at_ == kNever) t3_at_ = now + rto_;
   }
   if (!streams_to_reset_.empty()) send_reconfig_request(now);
+}
+
+// The chunk that goes next: DATA in send() order; I-DATA from the stream whose turn it is.
+SctpAssociation::OutChunk* SctpAssociation::next_to_send() {
+  if (!i_data_) return send_queue_.empty() ? nullptr : send_queue_.front().get();
+  if (stream_queues_.empty()) return nullptr;
+  auto it = stream_queues_.lower_bound(rr_next_);
+  if (it == stream_queues_.end()) it = stream_queues_.begin();
+  OutChunk* c = it->second.front().get();
+  // A message of several fragments starts beside others only if the peer can hold all of them
+  // half done (with what is unacknowledged) without its window closing on fragments that cannot
+  // complete. Otherwise the started ones go on. Single-fragment messages always may.
+  const bool starts = (c->flags & (DataChunk::kBeginning | DataChunk::kEnd)) == DataChunk::kBeginning;
+  if (starts && !open_streams_.empty() && outstanding_bytes_ + open_bytes_ + c->message_size > peer_window_) {
+    auto o = open_streams_.lower_bound(rr_next_);
+    if (o == open_streams_.end()) o = open_streams_.begin();
+    if (auto q = stream_queues_.find(*o); q != stream_queues_.end()) c = q->second.front().get();
+  }
+  return c;
+}
+
+bool SctpAssociation::queued_on(uint16_t stream) const {
+  if (i_data_) return stream_queues_.count(stream) > 0;
+  for (const auto& c : send_queue_) {
+    if (c->stream == stream) return true;
+  }
+  return false;
 }
 
 size_t SctpAssociation::buffered_amount(uint16_t stream) const {
@@ -299,6 +360,8 @@ void SctpAssociation::abandon_message(OutChunk& first) {
     end->tsn = next_tsn_++;
     end->stream = sent_part->stream;
     end->ssn = sent_part->ssn;
+    end->mid = sent_part->mid;
+    end->fsn = sent_part->fsn + 1;
     end->ppid = sent_part->ppid;
     end->flags = uint8_t(DataChunk::kEnd | (sent_part->flags & DataChunk::kUnordered));
     end->assigned = true;
@@ -308,13 +371,29 @@ void SctpAssociation::abandon_message(OutChunk& first) {
     outstanding_.emplace(end->tsn - local_initial_tsn_, std::move(end));
   }
   std::map<uint16_t, size_t> fell;
-  for (auto it = send_queue_.begin(); it != send_queue_.end();) {
-    if ((*it)->message_id == id) {
-      buffered_ -= std::min(buffered_, (*it)->payload.size());
-      fell[(*it)->stream] += (*it)->payload.size();
-      it = send_queue_.erase(it);
-    } else {
-      ++it;
+  bool dropped_first = false, dropped_end = false;
+  auto drop_unsent = [&](ChunkQueue& q) {
+    for (auto it = q.begin(); it != q.end();) {
+      if ((*it)->message_id == id) {
+        dropped_first |= ((*it)->flags & DataChunk::kBeginning) != 0;
+        dropped_end |= ((*it)->flags & DataChunk::kEnd) != 0;
+        buffered_ -= std::min(buffered_, (*it)->payload.size());
+        fell[(*it)->stream] += (*it)->payload.size();
+        it = q.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  };
+  if (!i_data_) {
+    drop_unsent(send_queue_);
+  } else if (auto q = stream_queues_.find(first.stream); q != stream_queues_.end()) {
+    // The message's unsent fragments are at the front of its stream's queue.
+    drop_unsent(q->second);
+    if (q->second.empty()) stream_queues_.erase(q);
+    if (dropped_end && !dropped_first) {  // it had started: no longer open
+      open_streams_.erase(first.stream);
+      open_bytes_ -= std::min<size_t>(open_bytes_, first.message_size);
     }
   }
   for (auto& [stream, n] : fell) buffered_fell(stream, n);
@@ -327,12 +406,19 @@ void SctpAssociation::maybe_forward_tsn(Timestamp now) {
   // Advance over abandoned chunks that directly follow the cumulative ack.
   uint32_t point = last_cum_ack_;
   ForwardTsnChunk f;
+  f.i_forward = i_data_;
   std::map<uint16_t, uint16_t> skipped;
+  std::map<std::pair<uint16_t, bool>, uint32_t> skipped_mids;  // I-FORWARD-TSN: (stream, U) -> MID
   for (auto& [k, c] : outstanding_) {
     (void)k;
     if (c->tsn != point + 1 || !c->abandoned) break;  // RFC 3758 §3.5 C1: only over abandoned chunks
     point = c->tsn;
-    if (c->abandoned && !(c->flags & DataChunk::kUnordered)) {
+    const bool unordered = c->flags & DataChunk::kUnordered;
+    if (i_data_) {
+      // RFC 8260 §2.3.1: the largest skipped MID per stream, ordered and unordered apart.
+      auto [it, fresh] = skipped_mids.emplace(std::make_pair(c->stream, unordered), c->mid);
+      if (!fresh && int32_t(c->mid - it->second) > 0) it->second = c->mid;
+    } else if (!unordered) {
       auto it = skipped.find(c->stream);
       if (it == skipped.end() || int16_t(c->ssn - it->second) > 0) skipped[c->stream] = c->ssn;
     }
@@ -341,9 +427,10 @@ void SctpAssociation::maybe_forward_tsn(Timestamp now) {
   advanced_ack_point_ = point;
   f.new_cumulative_tsn = point;
   for (auto& [stream, ssn] : skipped) f.skipped.push_back({stream, false, ssn});
+  for (auto& [key, mid] : skipped_mids) f.skipped.push_back({key.first, key.second, mid});
   std::vector<uint8_t> v;
   f.serialize(v);
-  send_control(chunk_type::kForwardTsn, 0, ByteView(v), peer_tag_);
+  send_control(i_data_ ? chunk_type::kIForwardTsn : chunk_type::kForwardTsn, 0, ByteView(v), peer_tag_);
   ++stats_.forward_tsn_out;
 }
 
