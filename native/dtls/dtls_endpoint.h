@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/bytes.h"
+#include "common/fifo.h"
 #include "common/time.h"
 #include "crypto/provider.h"
 #include "dtls/certificate.h"
@@ -167,8 +168,8 @@ class DtlsEndpoint {
   uint64_t write_seq_[2] = {0, 0};
   RecordCipher write_cipher_, read_cipher_;
   ReplayWindow replay_[2];
-  std::deque<std::vector<uint8_t>> out_;
-  std::deque<DtlsEvent> events_;
+  Fifo<std::vector<uint8_t>> out_;
+  Fifo<DtlsEvent> events_;
   Stats stats_;
 };
 

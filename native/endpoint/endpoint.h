@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/bytes.h"
+#include "common/fifo.h"
 #include "common/socket_address.h"
 #include "common/time.h"
 #include "crypto/provider.h"
@@ -193,8 +194,8 @@ class Endpoint {
   uint32_t next_agent_id_ = 1;
   std::vector<std::unique_ptr<DtlsSession>> dtls_;
   uint32_t next_request_id_ = 1;
-  std::deque<Transmit> transmits_;
-  std::deque<EndpointEvent> events_;
+  Fifo<Transmit> transmits_;
+  Fifo<EndpointEvent> events_;
   EndpointStats stats_;
 };
 

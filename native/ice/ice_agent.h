@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/bytes.h"
+#include "common/fifo.h"
 #include "common/socket_address.h"
 #include "common/time.h"
 #include "crypto/provider.h"
@@ -179,7 +180,7 @@ class IceAgent {
   std::vector<std::unique_ptr<TurnClient>> turns_;
   Timestamp last_now_ = 0;
   std::vector<Candidate> unresolved_;  // remote candidates waiting for name resolution
-  std::deque<Pair*> triggered_;
+  Fifo<Pair*> triggered_;
   Pair* selected_ = nullptr;
   Timestamp first_valid_at_ = kNever;
   Timestamp nominate_at_ = kNever;  // controlling: when to (re)try nominating
@@ -187,8 +188,8 @@ class IceAgent {
   Timestamp next_consent_ = kNever;
   // Consent checks in flight (a new one every interval; any answer refreshes consent).
   std::vector<std::unique_ptr<stun::ClientTransaction>> consent_txns_;
-  std::deque<IceTransmit> transmits_;
-  std::deque<IceEvent> events_;
+  Fifo<IceTransmit> transmits_;
+  Fifo<IceEvent> events_;
   IceStats stats_;
 };
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/bytes.h"
+#include "common/fifo.h"
 #include "common/socket_address.h"
 #include "common/time.h"
 #include "crypto/provider.h"
@@ -97,7 +98,7 @@ class TurnClient {
   uint16_t next_channel_ = 0x4000;
   std::map<SocketAddress, Peer> peers_;
   std::vector<std::unique_ptr<Request>> requests_;
-  std::deque<std::vector<uint8_t>> out_;
+  Fifo<std::vector<uint8_t>> out_;
 };
 
 // RFC 7983 / RFC 8656 §12.4: ChannelData starts with 0b01 (channel numbers 0x4000..0x4FFF).

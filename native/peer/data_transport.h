@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/bytes.h"
+#include "common/fifo.h"
 #include "common/time.h"
 #include "crypto/provider.h"
 #include "dcep/data_channel_manager.h"
@@ -61,8 +62,8 @@ class DataTransport {
   uint32_t remote_max_message_size_;
   bool connected_ = false;
   bool finished_ = false;
-  std::deque<std::vector<uint8_t>> out_;
-  std::deque<TransportEvent> events_;
+  Fifo<std::vector<uint8_t>> out_;
+  Fifo<TransportEvent> events_;
 };
 
 }  // namespace wasmrtc::peer

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/bytes.h"
+#include "common/fifo.h"
 #include "common/time.h"
 #include "crypto/provider.h"
 #include "dcep/data_channel_manager.h"
@@ -155,12 +156,12 @@ class PeerConnection {
   ConnectionState connection_ = ConnectionState::kNew;
   std::vector<std::string> early_candidates_;
   std::vector<std::vector<uint8_t>> early_datagrams_;
-  std::deque<std::vector<uint8_t>> to_agent_;  // DTLS datagrams waiting for a selected pair
+  Fifo<std::vector<uint8_t>> to_agent_;  // DTLS datagrams waiting for a selected pair
   std::map<uint32_t, Channel> channels_;
   std::map<uint32_t, uint32_t> inner_to_outer_;
   uint32_t next_channel_ = 1;
-  std::deque<PeerEvent> events_;
-  std::deque<ice::IceTransmit> last_words_;  // ABORT and close_notify, kept across the agent's close
+  Fifo<PeerEvent> events_;
+  Fifo<ice::IceTransmit> last_words_;  // ABORT and close_notify, kept across the agent's close
   std::string error_;
 };
 

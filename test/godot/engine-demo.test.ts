@@ -196,6 +196,40 @@ describe("Godot minimal demo on the engine, virtual network", () => {
   });
 });
 
+describe("initialize() on an existing connection", () => {
+  it("closes the old connection (the peer sees it) and starts a fresh one", async () => {
+    const { clock, cfg1, cfg2 } = virtualPair();
+    const p1 = new WebRTCPeerConnection();
+    const p2 = new WebRTCPeerConnection();
+    p1.initialize(cfg1);
+    p2.initialize(cfg2);
+    wire(p1, p2, []);
+    const c1 = p1.create_data_channel("x", { negotiated: true, id: 4 })!;
+    const c2 = p2.create_data_channel("x", { negotiated: true, id: 4 })!;
+    p1.create_offer();
+    await turn();
+    const poll = () => {
+      p1.poll();
+      p2.poll();
+      clock.setTimer(clock.now() + 10, poll);
+    };
+    poll();
+    clock.runUntil(() => c1.get_ready_state() === WebRTCDataChannel.STATE_OPEN && c2.get_ready_state() === WebRTCDataChannel.STATE_OPEN, 3000);
+    expect(p1.get_connection_state()).toBe(WebRTCPeerConnection.STATE_CONNECTED);
+    expect(p1.initialize(cfg1)).toBe(Error.OK);
+    // Fresh: NEW, STABLE, new channels allowed; the old channel is closed, the peer saw the close.
+    expect(p1.get_connection_state()).toBe(WebRTCPeerConnection.STATE_NEW);
+    expect(p1.get_signaling_state()).toBe(WebRTCPeerConnection.SIGNALING_STATE_STABLE);
+    expect(p1.get_gathering_state()).toBe(WebRTCPeerConnection.GATHERING_STATE_NEW);
+    expect(c1.get_ready_state()).toBe(WebRTCDataChannel.STATE_CLOSED);
+    clock.runUntil(() => p2.get_connection_state() === WebRTCPeerConnection.STATE_CLOSED, 3000);
+    expect(p2.get_connection_state()).toBe(WebRTCPeerConnection.STATE_CLOSED);
+    expect(p1.create_data_channel("y", { negotiated: true, id: 4 })).not.toBeNull();
+    p1.close();
+    p2.close();
+  });
+});
+
 describe("Godot demo on the engine, real UDP on 127.0.0.1", () => {
   it("follows the demo client's call order (§7.2) and exchanges data", async () => {
     const cfg = { iceServers: [{ urls: ["stun:127.0.0.1:3478"] }], wasmrtc: { bind: ["127.0.0.1"] } };
