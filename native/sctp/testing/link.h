@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <random>
 #include <string>
@@ -36,6 +37,7 @@ struct Link {
   std::vector<uint16_t> low[2];   // kBufferedAmountLow streams, in order
   bool paused[2] = {false, false};  // the application does not read (consume) messages
   size_t unread[2] = {0, 0};        // bytes delivered while paused, not yet consumed
+  std::function<void(int from, const std::vector<uint8_t>&)> tap;  // sees every packet sent
 
   explicit Link(uint32_t seed, SctpConfig cfg = {}) : rng(seed) {
     end[0] = std::make_unique<SctpAssociation>(P(), cfg);
@@ -46,6 +48,7 @@ struct Link {
     for (int i = 0; i < 2; ++i) {
       std::vector<uint8_t> d;
       while (end[i]->poll_transmit(d)) {
+        if (tap) tap(i, d);
         if (u() < loss) continue;
         Duration extra = u() < reorder ? ms(15) : 0;
         if (u() < dup) wire.push_back({now + latency + extra + 1, 1 - i, d});

@@ -26,18 +26,22 @@ inline void trace(const char* dir, Timestamp now, ByteView b, bool dropped) {
       DataChunk d;
       DataChunk::parse(c, d);
       snprintf(buf, sizeof buf, " D%u(%c%c%c s%u n%u %zu)", d.tsn, d.flags & 2 ? 'B' : '-', d.flags & 1 ? 'E' : '-', d.flags & 8 ? 'I' : '-', d.stream, d.ssn, d.payload.size);
+    } else if (c.type == chunk_type::kIData) {
+      DataChunk d;
+      DataChunk::parse(c, d);
+      snprintf(buf, sizeof buf, " ID%u(%c%c%c s%u mid%u fsn%u %zu)", d.tsn, d.flags & 2 ? 'B' : '-', d.flags & 1 ? 'E' : '-', d.flags & 4 ? 'U' : '-', d.stream, d.mid, d.fsn, d.payload.size);
     } else if (c.type == chunk_type::kSack) {
       SackChunk s;
       SackChunk::parse(c, s);
       std::string g;
       for (auto& x : s.gaps) g += " " + std::to_string(x.start) + "-" + std::to_string(x.end);
       snprintf(buf, sizeof buf, " SACK(%u w%u gaps[%s] dups%zu)", s.cumulative_tsn, s.a_rwnd, g.c_str(), s.duplicates.size());
-    } else if (c.type == chunk_type::kForwardTsn) {
+    } else if (c.type == chunk_type::kForwardTsn || c.type == chunk_type::kIForwardTsn) {
       ForwardTsnChunk f;
       ForwardTsnChunk::parse(c, f);
       std::string sk;
-      for (auto& x : f.skipped) sk += " " + std::to_string(x.stream) + ":" + std::to_string(x.ssn_or_mid);
-      snprintf(buf, sizeof buf, " FWD(%u%s)", f.new_cumulative_tsn, sk.c_str());
+      for (auto& x : f.skipped) sk += " " + std::to_string(x.stream) + (x.unordered ? "u:" : ":") + std::to_string(x.ssn_or_mid);
+      snprintf(buf, sizeof buf, " %sFWD(%u%s)", f.i_forward ? "I-" : "", f.new_cumulative_tsn, sk.c_str());
     } else if (c.type == chunk_type::kReConfig) {
       ReConfigChunk r;
       ReConfigChunk::parse(c, r);
@@ -49,6 +53,10 @@ inline void trace(const char* dir, Timestamp now, ByteView b, bool dropped) {
       }
       if (r.response) t += " resp seq " + std::to_string(r.response->response_seq) + " result " + std::to_string(r.response->result);
       snprintf(buf, sizeof buf, " RECONFIG(%s)", t.c_str());
+    } else if (c.type == chunk_type::kAbort || c.type == chunk_type::kError) {
+      std::string t;
+      for (size_t k = 0; k < c.value.size; ++k) t += (c.value[k] >= 32 && c.value[k] < 127) ? char(c.value[k]) : '.';
+      snprintf(buf, sizeof buf, " %s/%x(%.150s)", c.type == chunk_type::kAbort ? "ABORT" : "ERROR", c.flags, t.c_str());
     } else {
       snprintf(buf, sizeof buf, " T%u/%x(%zu)", c.type, c.flags, c.value.size);
     }
@@ -61,7 +69,9 @@ inline void trace(const char* dir, Timestamp now, ByteView b, bool dropped) {
 // TRACE=1 in the environment prints every packet (chunk summary) and usrsctp's status each second.
 struct Harness {
   SctpAssociation ours;
-  explicit Harness(SctpConfig cfg = {}) : ours(crypto::default_provider(), cfg) {}
+  // their_interleaving: usrsctp offers I-DATA too (ours does by default).
+  explicit Harness(SctpConfig cfg = {}, bool their_interleaving = false)
+      : ours(crypto::default_provider(), cfg), theirs(their_interleaving) {}
   UsrsctpPeer theirs;
   std::mt19937 rng{99};
   double loss = 0, reorder = 0;

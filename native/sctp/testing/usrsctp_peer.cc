@@ -76,7 +76,13 @@ void ensure_init() {
 
 }  // namespace
 
-UsrsctpPeer::UsrsctpPeer() {
+// usrsctp 0.9.5 implements the option but its public header does not declare it (nor does the
+// library export the sctp_interleaving_supported sysctl); the value is usrsctp's own.
+#ifndef SCTP_INTERLEAVING_SUPPORTED
+#define SCTP_INTERLEAVING_SUPPORTED 0x00001206
+#endif
+
+UsrsctpPeer::UsrsctpPeer(bool interleaving) {
   ++g_peers;
   ensure_init();
   usrsctp_register_address(this);
@@ -100,6 +106,14 @@ UsrsctpPeer::UsrsctpPeer() {
   if (pd) usrsctp_setsockopt(sock_, IPPROTO_SCTP, SCTP_PARTIAL_DELIVERY_POINT, &pd, sizeof pd);
   struct sctp_assoc_value av = {SCTP_ALL_ASSOC, SCTP_ENABLE_RESET_STREAM_REQ | SCTP_ENABLE_CHANGE_ASSOC_REQ};
   usrsctp_setsockopt(sock_, IPPROTO_SCTP, SCTP_ENABLE_STREAM_RESET, &av, sizeof av);
+  if (interleaving) {
+    // Level 2 (messages of different streams interleave) first: usrsctp refuses I-DATA without it.
+    int level = 2;
+    struct sctp_assoc_value iv = {SCTP_FUTURE_ASSOC, 1};
+    interleaving_set =
+        usrsctp_setsockopt(sock_, IPPROTO_SCTP, SCTP_FRAGMENT_INTERLEAVE, &level, sizeof level) == 0 &&
+        usrsctp_setsockopt(sock_, IPPROTO_SCTP, SCTP_INTERLEAVING_SUPPORTED, &iv, sizeof iv) == 0;
+  }
   struct sctp_initmsg init = {};
   init.sinit_num_ostreams = 1024;
   init.sinit_max_instreams = 1024;
@@ -234,7 +248,7 @@ void UsrsctpPeer::on_notification(const void* data, size_t len) {
 #else  // no libusrsctp: the tests that need it are not built
 
 namespace wasmrtc::sctp::testing {
-UsrsctpPeer::UsrsctpPeer() = default;
+UsrsctpPeer::UsrsctpPeer(bool) {}
 UsrsctpPeer::~UsrsctpPeer() = default;
 void UsrsctpPeer::connect() {}
 void UsrsctpPeer::feed(ByteView) {}

@@ -17,7 +17,9 @@ namespace wasmrtc::sctp::testing {
 
 class UsrsctpPeer {
  public:
-  UsrsctpPeer();
+  // interleaving: offer I-DATA (RFC 8260), with fragment interleave level 2 as usrsctp requires.
+  explicit UsrsctpPeer(bool interleaving = false);
+  bool interleaving_set = false;  // usrsctp accepted the I-DATA socket option
   ~UsrsctpPeer();
 
   void connect();  // both ends connect, as data channels do
