@@ -5,7 +5,7 @@
 // (packages stay external), so a child can import the source tree like a test.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -96,6 +96,7 @@ export async function runNodeInNetns<T>(file: string, opts: NetnsOptions = {}): 
     }, timeoutMs);
     child.on("close", (status) => {
       clearTimeout(timer);
+      if (entry !== resolve(file) && process.env.WASMRTC_NETNS_KEEP !== "1") rmSync(entry, { force: true });  // our bundle
       const ms = Date.now() - start;
       const base = { ms, status, timedOut, stdout, stderr };
       const at = stdout.lastIndexOf(RESULT_MARKER);
