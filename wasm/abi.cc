@@ -457,6 +457,7 @@ int wr_peer_add_host(uint32_t h, uint32_t id, uint32_t socket, uint32_t family, 
   wasmrtc::SocketAddress addr;
   if (!pc || socket >= 0x8000 || !read_address(family, port, ip, addr)) return -1;
   pc->agent().add_host_candidate(uint16_t(socket), addr);
+  ep->collect_peer(id);
   return 0;
 }
 

@@ -97,7 +97,9 @@ uint32_t Endpoint::create_peer(Timestamp now, peer::PeerConfig config) {
   slot->id = next_agent_id_++;
   uint32_t id = slot->id;
   peer_by_ufrag_[ufrag] = id;
+  PeerSlot& filed = *slot;
   peers_[id] = std::move(slot);
+  file_deadline(filed);
   return id;
 }
 
@@ -121,6 +123,7 @@ bool Endpoint::close_peer(Timestamp now, uint32_t id) {
                                [id](const EndpointEvent& e) { return e.id == id && uint16_t(e.type) >= 30; }),
                 events_.end());
   peer_by_ufrag_.erase(s->pc->agent().local_ufrag());
+  if (s->deadline != kNever) peer_deadlines_.erase({s->deadline, id});
   for (auto it = peer_routes_.begin(); it != peer_routes_.end();) {
     it = it->second == id ? peer_routes_.erase(it) : std::next(it);
   }
@@ -142,6 +145,14 @@ void put_u16(std::vector<uint8_t>& b, uint16_t v) {
 }
 void put_text(std::vector<uint8_t>& b, const std::string& s) { b.insert(b.end(), s.begin(), s.end()); }
 }  // namespace
+
+void Endpoint::file_deadline(PeerSlot& slot) {
+  Timestamp d = slot.pc->next_deadline();
+  if (d == slot.deadline) return;
+  if (slot.deadline != kNever) peer_deadlines_.erase({slot.deadline, slot.id});
+  if (d != kNever) peer_deadlines_.insert({d, slot.id});
+  slot.deadline = d;
+}
 
 void Endpoint::collect_peer(PeerSlot& slot) {
   ice::IceTransmit t;
@@ -224,6 +235,7 @@ void Endpoint::collect_peer(PeerSlot& slot) {
     }
     events_.push_back(std::move(ev));
   }
+  file_deadline(slot);
 }
 
 bool Endpoint::route_to_peers(Timestamp now, uint16_t socket, const SocketAddress& from, ByteView data) {
@@ -576,8 +588,11 @@ void Endpoint::finish(ClientRequest& req) {
 }
 
 void Endpoint::handle_timeout(Timestamp now) {
-  for (auto& [id, s] : peers_) {
-    if (s->pc->next_deadline() <= now) {
+  // The due peers first, then each once (a peer that is still behind runs again on the next wake).
+  std::vector<uint32_t> due_peers;
+  for (auto it = peer_deadlines_.begin(); it != peer_deadlines_.end() && it->first <= now; ++it) due_peers.push_back(it->second);
+  for (uint32_t id : due_peers) {
+    if (PeerSlot* s = peer_slot(id)) {
       s->pc->handle_timeout(now);
       collect_peer(*s);
     }
@@ -607,7 +622,7 @@ Timestamp Endpoint::next_deadline() const {
   for (const auto& [id, a] : agents_) t = std::min(t, a->next_deadline());
   for (const auto& d : dtls_) t = std::min(t, d->ep->next_deadline());
   for (const auto& req : requests_) t = std::min(t, req->txn.next_deadline());
-  for (const auto& [id, s] : peers_) t = std::min(t, s->pc->next_deadline());
+  if (!peer_deadlines_.empty()) t = std::min(t, peer_deadlines_.begin()->first);
   return t;
 }
 

@@ -23,6 +23,7 @@
 #include "ice/ice_agent.h"
 #include "peer/peer_connection.h"
 #include "stun/client_transaction.h"
+#include <set>
 #include <unordered_map>
 
 namespace wasmrtc {
@@ -168,6 +169,7 @@ class Endpoint {
   struct PeerSlot {
     uint32_t id = 0;
     std::unique_ptr<peer::PeerConnection> pc;
+    Timestamp deadline = kNever;  // as filed in peer_deadlines_
   };
   struct RouteKey {
     uint16_t socket;
@@ -178,6 +180,7 @@ class Endpoint {
     size_t operator()(const RouteKey& k) const { return SocketAddressHash()(k.from) * 31 + k.socket; }
   };
   void collect_peer(PeerSlot& slot);
+  void file_deadline(PeerSlot& slot);
   PeerSlot* peer_slot(uint32_t id);
   bool route_to_peers(Timestamp now, uint16_t socket, const SocketAddress& from, ByteView data);
   const dtls::Certificate* peer_certificate();
@@ -186,6 +189,8 @@ class Endpoint {
   EndpointConfig config_;
   std::unordered_map<uint32_t, std::unique_ptr<PeerSlot>> peers_;
   std::unordered_map<std::string, uint32_t> peer_by_ufrag_;
+  // Every peer's next deadline, earliest first: a timer wake touches only the peers that are due.
+  std::set<std::pair<Timestamp, uint32_t>> peer_deadlines_;
   // Remote transport addresses a peer accepted data from: the fast path of the demultiplexer.
   std::unordered_map<RouteKey, uint32_t, RouteKeyHash> peer_routes_;
   std::unique_ptr<dtls::Certificate> peer_cert_;  // one per endpoint: generating a key per connection costs more

@@ -143,6 +143,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       case 7:
         a->consume(now, r.u16());
         b->set_buffered_amount_low_threshold(r.u8(), r.u16());
+        ea.collect_peer(ia);
+        eb.collect_peer(ib);
         break;
       case 8: {
         now += Duration(r.u16()) * 100 + 1;

@@ -199,6 +199,7 @@ TEST(PeerConnection, OfferAnswerTrickleConnectAndExchange) {
       size_t& k = seen[s == &n.a ? 0 : 1];
       if (total > k) {
         s->pc().consume(n.now, total - k);
+        s->ep->collect_peer(s->id);
         k = total;
       }
     }
@@ -232,6 +233,7 @@ TEST(PeerConnection, CandidatesBeforeTheDescriptionAreKept) {
   ASSERT_FALSE(cands.empty());
   // The candidate comes first: kept, applied with the description.
   for (auto& c : cands) EXPECT_EQ(n.b.pc().add_remote_candidate(n.now, "0", c), 0);
+  n.b.ep->collect_peer(n.b.id);
   EXPECT_EQ(n.b.pc().add_remote_candidate(n.now, "0", "candidate:not a candidate"), -2);
   ASSERT_TRUE(n.b.pc().set_remote_description(n.now, DescriptionType::kOffer, offer));
   n.b.ep->collect_peer(n.b.id);
