@@ -14,14 +14,34 @@ function run(cmd: string, args: string[], cwd: string): string {
   return execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 120000 });
 }
 
-// Both module systems run the same real check: a STUN Binding between two
-// endpoints of the packed engine over UDP on 127.0.0.1.
+// Both module systems run the same real checks: a STUN Binding between two
+// endpoints of the packed engine over UDP on 127.0.0.1, and two Godot peers
+// (the engine is the default extension) exchanging a message.
 const probe = (pkg: string) => `
   const server = await ${pkg}.createNodeEndpoint({ bind: [{ ip: "127.0.0.1" }], answerStun: true });
   const client = await ${pkg}.createNodeEndpoint({ bind: [{ ip: "127.0.0.1" }] });
   const r = await client.stunBinding(server.sockets[0].local);
   const out = { version: ${pkg}.VERSION, ok: r.ok, mapped: r.mapped, local: client.sockets[0].local };
   client.close(); server.close();
+  const a = new ${pkg}.WebRTCPeerConnection(), b = new ${pkg}.WebRTCPeerConnection();
+  out.engine = a instanceof ${pkg}.WebRTCPeerConnectionEngine;
+  const cfg = { wasmrtc: { bind: ["127.0.0.1"] } };
+  a.initialize(cfg); b.initialize(cfg);
+  a.session_description_created.connect((t, s) => { a.set_local_description(t, s); b.set_remote_description(t, s); });
+  b.session_description_created.connect((t, s) => { b.set_local_description(t, s); a.set_remote_description(t, s); });
+  a.ice_candidate_created.connect((m, i, n) => b.add_ice_candidate(m, i, n));
+  b.ice_candidate_created.connect((m, i, n) => a.add_ice_candidate(m, i, n));
+  const ca = a.create_data_channel("c", { negotiated: true, id: 0 }), cb = b.create_data_channel("c", { negotiated: true, id: 0 });
+  a.create_offer();
+  await new Promise((done) => {
+    const t0 = Date.now();
+    const iv = setInterval(() => {
+      a.poll(); b.poll();
+      if (ca.get_ready_state() === 1 && !out.sent) out.sent = ca.put_packet(new TextEncoder().encode("packed")) === 0;
+      if (cb.get_available_packet_count() > 0) out.message = new TextDecoder().decode(cb.get_packet());
+      if (out.message || Date.now() - t0 > 10000) { clearInterval(iv); a.close(); b.close(); done(); }
+    }, 2);
+  });
   console.log(JSON.stringify(out));
 `;
 
@@ -56,6 +76,8 @@ describe("packed tarball", () => {
     const res = JSON.parse(run("node", ["esm.mjs"], dir));
     expect(res.ok).toBe(true);
     expect(res.mapped).toEqual({ family: 4, ip: "127.0.0.1", port: res.local.port });
+    expect(res.engine).toBe(true);
+    expect(res.message).toBe("packed");
   });
 
   it("works through CJS require", () => {
@@ -63,6 +85,8 @@ describe("packed tarball", () => {
     const res = JSON.parse(run("node", ["cjs.cjs"], dir));
     expect(res.ok).toBe(true);
     expect(res.mapped).toEqual({ family: 4, ip: "127.0.0.1", port: res.local.port });
+    expect(res.engine).toBe(true);
+    expect(res.message).toBe("packed");
   });
 
   it("type-checks for ESM and CJS consumers", () => {
