@@ -17,7 +17,7 @@ let result: NetnsResult<StackReport> | undefined;
 
 describe.runIf(existsSync(CHROMIUM_PATH) && canUnshare())("Chromium", () => {
   beforeAll(async () => {
-    result = await runNodeInNetns<StackReport>(CHILD, { args: ["chromium", "70000"], timeoutMs: 100000 });
-  }, 120000);
+    result = await runNodeInNetns<StackReport>(CHILD, { args: ["chromium", "80000"], timeoutMs: 100000 });
+  }, 110000);
   describeStackReport("chromium", () => result);
 });

@@ -25,9 +25,9 @@ beforeAll(async () => {
   const queue = [...NODE_STACKS];
   await Promise.all(Array.from({ length: PARALLEL }, async () => {
     for (let s = queue.shift(); s; s = queue.shift()) {
-      results.set(s, await runNodeInNetns<StackReport>(CHILD, { args: [s, "45000"], timeoutMs: 70000 }));
+      results.set(s, await runNodeInNetns<StackReport>(CHILD, { args: [s, "60000"], timeoutMs: 80000 }));
     }
   }));
-}, 150000);
+}, 170000);
 
 for (const stack of NODE_STACKS) describeStackReport(stack, () => results.get(stack));
