@@ -297,8 +297,20 @@ void DtlsEndpoint::handle_record(Timestamp now, const RecordHeader& h) {
   std::vector<uint8_t> plain;
   ByteView payload = h.fragment;
   if (h.epoch == 1) {
-    // Epoch 1 before the peer's ChangeCipherSpec (reordering) cannot be read yet: retransmission recovers it.
-    if (!peer_ccs_ || !read_cipher_.valid() || !read_cipher_.open(h, plain)) {
+    if (!peer_ccs_ || !read_cipher_.valid()) {
+      // Reordered ahead of the peer's ChangeCipherSpec: kept (a few) and read once the keys are in,
+      // instead of waiting for a retransmission (for SCTP's INIT that is a whole second).
+      if (early_records_.size() < kMaxEarlyRecords && state_ == State::kHandshaking) {
+        std::vector<uint8_t> raw;
+        write_record_header(raw, h.type, h.epoch, h.sequence, uint16_t(h.fragment.size));
+        raw.insert(raw.end(), h.fragment.begin(), h.fragment.end());
+        early_records_.push_back(std::move(raw));
+      } else {
+        ++stats_.bad_records;
+      }
+      return;
+    }
+    if (!read_cipher_.open(h, plain)) {
       ++stats_.bad_records;  // §4.1.2.7: invalid records are silently discarded
       return;
     }
@@ -317,6 +329,7 @@ void DtlsEndpoint::handle_record(Timestamp now, const RecordHeader& h) {
       if (master_.empty()) return;  // too early (reordered): the peer will retransmit
       if (!peer_ccs_) {
         peer_ccs_ = true;
+        replay_early(now);
       }
       return;
     case kAlert:
@@ -332,6 +345,12 @@ void DtlsEndpoint::handle_record(Timestamp now, const RecordHeader& h) {
       }
       return;
     case kApplicationData:
+      if (h.epoch == 1 && state_ == State::kHandshaking && early_data_.size() < kMaxEarlyRecords) {
+        // Data that overtook the peer's Finished: its sequence number is already accepted, so keep the
+        // plaintext and deliver it after the handshake completes.
+        early_data_.push_back(payload.to_vector());
+        return;
+      }
       if (h.epoch != 1 || state_ != State::kConnected) {
         ++stats_.bad_records;
         return;
@@ -339,6 +358,22 @@ void DtlsEndpoint::handle_record(Timestamp now, const RecordHeader& h) {
       events_.push_back({DtlsEvent::Type::kData, payload.to_vector(), {}});
       return;
   }
+}
+
+void DtlsEndpoint::replay_early(Timestamp now) {
+  std::vector<std::vector<uint8_t>> early;
+  early.swap(early_records_);
+  for (const auto& raw : early) {
+    ByteReader r{ByteView(raw)};
+    RecordHeader h;
+    if (read_record(r, h)) handle_record(now, h);
+    if (state_ == State::kFailed || state_ == State::kClosed) return;
+  }
+}
+
+void DtlsEndpoint::deliver_early_data() {
+  for (auto& d : early_data_) events_.push_back({DtlsEvent::Type::kData, std::move(d), {}});
+  early_data_.clear();
 }
 
 void DtlsEndpoint::handle_handshake_fragment(Timestamp now, ByteView frag, uint16_t epoch) {
@@ -451,6 +486,7 @@ void DtlsEndpoint::process_message(Timestamp now, uint8_t type, uint16_t seq, By
           flight_.clear();
           retransmit_at_ = kNever;
           events_.push_back({DtlsEvent::Type::kConnected, {}, {}});
+          deliver_early_data();
         }
         return;
       default:
@@ -491,6 +527,7 @@ void DtlsEndpoint::process_message(Timestamp now, uint8_t type, uint16_t seq, By
       flush_flight(now);
       state_ = State::kConnected;
       events_.push_back({DtlsEvent::Type::kConnected, {}, {}});
+      deliver_early_data();
       return;
     }
     default:

@@ -142,6 +142,11 @@ class DtlsEndpoint {
   uint16_t suite_ = 0;
   uint16_t group_ = 0;
   bool peer_ems_ = false;
+  void replay_early(Timestamp now);
+  void deliver_early_data();
+  static constexpr size_t kMaxEarlyRecords = 16;
+  std::vector<std::vector<uint8_t>> early_records_;  // epoch 1 before the peer's ChangeCipherSpec
+  std::vector<std::vector<uint8_t>> early_data_;     // application data before the peer's Finished
   uint16_t srtp_profile_ = 0;
   std::vector<uint8_t> ecdh_priv_, ecdh_pub_, peer_ecdh_pub_;
   std::vector<uint8_t> master_;

@@ -231,6 +231,48 @@ TEST(DtlsEndpoint, OurClientAndServerConnect) {
   EXPECT_EQ(k1, k2);
 }
 
+// The server's last flight and its first application data arrive in reverse order: the data and
+// the epoch-1 Finished that overtook the ChangeCipherSpec are kept and read, not dropped.
+TEST(DtlsEndpoint, RecordsThatOvertakeTheHandshakeAreKept) {
+  Pair p;
+  p.a->start(p.now);
+  p.b->start(p.now);
+  DtlsEvent e;
+  std::vector<uint8_t> d;
+  for (int i = 0; i < 20 && !p.b_up; ++i) {
+    while (p.a->poll_datagram(d)) p.b->handle_datagram(p.now, ByteView(d));
+    while (p.b->poll_event(e)) p.b_up |= e.type == DtlsEvent::Type::kConnected;
+    if (p.b_up) break;
+    while (p.b->poll_datagram(d)) p.a->handle_datagram(p.now, ByteView(d));
+  }
+  ASSERT_TRUE(p.b_up);
+  const uint8_t hi[] = "early";
+  ASSERT_TRUE(p.b->send(ByteView(hi, 5)));
+  std::vector<std::vector<uint8_t>> held;
+  while (p.b->poll_datagram(d)) {
+    // Split every datagram into its records so each can be delivered on its own.
+    ByteReader r{ByteView(d)};
+    RecordHeader h;
+    size_t at = 0;
+    while (r.remaining() > 0 && read_record(r, h)) {
+      size_t len = 13 + h.fragment.size;
+      held.emplace_back(d.begin() + at, d.begin() + at + len);
+      at += len;
+    }
+  }
+  ASSERT_GE(held.size(), 3u);  // ChangeCipherSpec, Finished, application data
+  for (auto it = held.rbegin(); it != held.rend(); ++it) p.a->handle_datagram(p.now, ByteView(*it));
+  std::vector<DtlsEvent::Type> types;
+  std::vector<uint8_t> data;
+  while (p.a->poll_event(e)) {
+    types.push_back(e.type);
+    if (e.type == DtlsEvent::Type::kData) data = e.data;
+  }
+  ASSERT_EQ(types, (std::vector<DtlsEvent::Type>{DtlsEvent::Type::kConnected, DtlsEvent::Type::kData}));
+  EXPECT_EQ(data, std::vector<uint8_t>(hi, hi + 5));
+  EXPECT_EQ(p.a->stats().bad_records, 0u);
+}
+
 TEST(DtlsEndpoint, FingerprintMismatchFailsTheHandshake) {
   Pair p(/*tamper_fp=*/true);  // a man in the middle: the server's certificate is not the one announced
   p.run();
