@@ -5,6 +5,8 @@
 // size and options from the input), advance time and fire timers, reset a stream, consume,
 // change a threshold, shut down. After every step it checks that memory stays bounded: bytes
 // queued for sending, bytes held for reassembly and delivery, packets and events waiting.
+// The first input byte also picks whether each end offers I-DATA (RFC 8260), so the same
+// operations run with I-DATA / I-FORWARD-TSN negotiated, with DATA, and with one end offering it.
 #include <cstdint>
 #include <cstring>
 #include <deque>
@@ -112,9 +114,12 @@ struct World {
   Timestamp now = 0;
   size_t unread[2] = {0, 0};
 
-  World(uint64_t seed, const SctpConfig& c) : prov(seed), cfg(c) {
-    end[0] = std::make_unique<SctpAssociation>(prov, cfg);
-    end[1] = std::make_unique<SctpAssociation>(prov, cfg);
+  World(uint64_t seed, const SctpConfig& c, bool interleave0, bool interleave1) : prov(seed), cfg(c) {
+    SctpConfig c0 = cfg, c1 = cfg;
+    c0.enable_interleaving = interleave0;
+    c1.enable_interleaving = interleave1;
+    end[0] = std::make_unique<SctpAssociation>(prov, c0);
+    end[1] = std::make_unique<SctpAssociation>(prov, c1);
   }
   void pump() {
     for (int i = 0; i < 2; ++i) {
@@ -168,7 +173,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   cfg.app_owns_delivered = mode & 1;
   cfg.receive_window = (mode & 2) ? 16 * 1024 : 256 * 1024;
   cfg.max_send_buffer = 512 * 1024;
-  World w(in.u32(), cfg);
+  // Mostly both ends offer I-DATA (negotiated); sometimes neither, sometimes only one.
+  const int inter = (mode >> 2) & 3;
+  World w(in.u32(), cfg, inter != 1, inter != 2 && inter != 1);
   w.end[0]->connect(0);
   w.end[1]->connect(0);
   for (int i = 0; i < 50 && (w.end[0]->state() != SctpAssociation::State::kEstablished ||
