@@ -158,6 +158,38 @@ TEST(Interleaving, SmallMessagesOvertakeALargeOneOnAnotherStream) {
   }
 }
 
+// The receiver holds the fragments of every message that has started and not completed. With a
+// receive window smaller than one message and large messages on many streams, interleaving must
+// not fill the window with halves that can never complete (the sender starts another message of
+// several fragments only within the peer's window), so everything still arrives.
+TEST(Interleaving, LargeMessagesOnManyStreamsThroughASmallWindow) {
+  for (int owns = 0; owns < 2; ++owns) {
+    for (double loss : {0.0, 0.05}) {
+      SctpConfig cfg;
+      cfg.receive_window = 64 * 1024;
+      cfg.app_owns_delivered = owns;
+      Link l(80 + uint32_t(owns) + uint32_t(loss * 100), cfg);
+      l.loss = loss;
+      l.reorder = loss;
+      connect(l);
+      ASSERT_TRUE(l.end[0]->interleaving());
+      std::mt19937 rng(3);
+      std::vector<std::vector<uint8_t>> sent;
+      for (uint32_t i = 0; i < 12; ++i) {
+        sent.push_back(message(rng, i % 3 == 2 ? 200 : 256 * 1024 - i, i));
+        ASSERT_EQ(l.end[0]->send(l.now, uint16_t(i % 6), 53, ByteView(sent.back())), SendResult::kOk);
+      }
+      ASSERT_TRUE(l.run([&] { return l.got[1].size() == sent.size(); }, l.now + seconds(3000)))
+          << "owns " << owns << " loss " << loss << " got " << l.got[1].size() << " held " << l.end[1]->received_bytes_held();
+      std::vector<std::vector<uint8_t>> per_stream_sent[6], per_stream_got[6];
+      for (size_t i = 0; i < sent.size(); ++i) per_stream_sent[i % 6].push_back(sent[i]);
+      for (auto& m : l.got[1]) per_stream_got[m.stream].push_back(m.data);
+      for (int s = 0; s < 6; ++s) EXPECT_EQ(per_stream_got[s], per_stream_sent[s]) << s;
+      EXPECT_LE(l.end[1]->stats().data_dropped, l.end[1]->stats().packets_in);
+    }
+  }
+}
+
 struct Mode {
   const char* name;
   bool ordered;
