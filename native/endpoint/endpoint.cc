@@ -75,11 +75,17 @@ void Endpoint::handle_datagram(Timestamp now, uint16_t socket, const SocketAddre
 
 // ---------------------------------------------------------------- peer connections
 const dtls::Certificate* Endpoint::peer_certificate() {
-  if (!peer_cert_) {
-    auto c = std::make_unique<dtls::Certificate>();
-    if (!dtls::Certificate::generate(crypto_, "wasmrtc", *c)) return nullptr;
-    peer_cert_ = std::move(c);
+  if (peer_cert_) return peer_cert_.get();
+  // Generating a key and signing a certificate per connection would dominate connection setup.
+  static std::shared_ptr<const dtls::Certificate> process_wide;
+  if (!config_.own_certificate && process_wide) {
+    peer_cert_ = process_wide;
+    return peer_cert_.get();
   }
+  auto c = std::make_shared<dtls::Certificate>();
+  if (!dtls::Certificate::generate(crypto_, "wasmrtc", *c)) return nullptr;
+  peer_cert_ = c;
+  if (!config_.own_certificate) process_wide = c;
   return peer_cert_.get();
 }
 

@@ -36,6 +36,9 @@ struct EndpointConfig {
   size_t max_queued_transmits = 4096;
   size_t max_agents = 4096;
   size_t max_peers = 16384;
+  // Peer connections use one DTLS certificate per process (as libdatachannel does), unless the
+  // endpoint asks for its own (then the connections of different endpoints cannot be linked by it).
+  bool own_certificate = false;
 
   // Parses "key=value" lines; unknown keys and bad values are rejected.
   static bool parse(std::string_view text, EndpointConfig& out);
@@ -193,7 +196,7 @@ class Endpoint {
   std::set<std::pair<Timestamp, uint32_t>> peer_deadlines_;
   // Remote transport addresses a peer accepted data from: the fast path of the demultiplexer.
   std::unordered_map<RouteKey, uint32_t, RouteKeyHash> peer_routes_;
-  std::unique_ptr<dtls::Certificate> peer_cert_;  // one per endpoint: generating a key per connection costs more
+  std::shared_ptr<const dtls::Certificate> peer_cert_;  // shared per process, or this endpoint's own
   std::vector<std::unique_ptr<ClientRequest>> requests_;
   std::vector<std::pair<uint32_t, std::unique_ptr<ice::IceAgent>>> agents_;
   uint32_t next_agent_id_ = 1;

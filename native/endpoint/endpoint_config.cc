@@ -42,6 +42,9 @@ bool EndpointConfig::parse(std::string_view text, EndpointConfig& out) {
     if (key == "answer_stun") {
       if (!parse_uint(value, 1, n)) return false;
       cfg.answer_stun = n == 1;
+    } else if (key == "own_certificate") {
+      if (!parse_uint(value, 1, n)) return false;
+      cfg.own_certificate = n == 1;
     } else if (key == "software") {
       if (value.size() > 127) return false;  // RFC 8489 §14.14: fewer than 128 characters
       cfg.software = std::string(value);

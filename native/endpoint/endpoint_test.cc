@@ -126,3 +126,39 @@ TEST(EndpointConfig, ParsesKnownKeysAndRejectsTheRest) {
 
 }  // namespace
 }  // namespace wasmrtc
+
+namespace wasmrtc {
+namespace {
+
+std::string fingerprint_in(const std::string& sdp) {
+  size_t at = sdp.find("a=fingerprint:sha-256 ");
+  return at == std::string::npos ? "" : sdp.substr(at + 22, sdp.find('\r', at) - at - 22);
+}
+
+std::string offer_of(Endpoint& ep) {
+  uint32_t id = ep.create_peer(0, peer::PeerConfig{});
+  dcep::ChannelOptions o;
+  o.negotiated = true;
+  o.id = 0;
+  ep.peer(id)->create_channel(0, o);
+  ep.peer(id)->create_offer(0);
+  return ep.peer(id)->local_description();
+}
+
+TEST(Endpoint, PeersShareTheProcessCertificateUnlessAnEndpointAsksForItsOwn) {
+  Endpoint a(P(), EndpointConfig{}), b(P(), EndpointConfig{});
+  EndpointConfig own;
+  ASSERT_TRUE(EndpointConfig::parse("own_certificate=1", own));
+  EXPECT_TRUE(own.own_certificate);
+  Endpoint c(P(), own);
+  std::string fa = fingerprint_in(offer_of(a)), fb = fingerprint_in(offer_of(b)), fc = fingerprint_in(offer_of(c));
+  ASSERT_EQ(fa.size(), 95u);
+  EXPECT_EQ(fa, fb);  // one key generation per process, as libdatachannel
+  EXPECT_NE(fa, fc);
+  EXPECT_EQ(fingerprint_in(offer_of(c)), fc);  // the endpoint's own, for all its peers
+  EndpointConfig bad;
+  EXPECT_FALSE(EndpointConfig::parse("own_certificate=2", bad));
+}
+
+}  // namespace
+}  // namespace wasmrtc

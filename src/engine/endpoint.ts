@@ -43,6 +43,11 @@ export interface EndpointOptions {
   clock: Clock;
   /** Local sockets to open; all connections of this endpoint share them. Default: one on 0.0.0.0:0. */
   bind?: Array<{ ip?: string; port?: number; family?: 4 | 6 }>;
+  /**
+   * Give this endpoint's peer connections a DTLS certificate of their own instead of the one
+   * the process shares (as libdatachannel does); costs a key generation per endpoint. Default false.
+   */
+  ownCertificate?: boolean;
   /** Answer STUN Binding requests from anyone (a STUN server). Default false. */
   answerStun?: boolean;
   /** SOFTWARE attribute value. */
@@ -150,6 +155,7 @@ export class Endpoint implements IceHost, DtlsHost, PeerHost {
   static createDeferred(opts: EndpointOptions): Endpoint {
     const cfg = [
       `answer_stun=${opts.answerStun ? 1 : 0}`,
+      `own_certificate=${opts.ownCertificate ? 1 : 0}`,
       `software=${(opts.software ?? "wasmrtc").replace(/[\r\n]/g, " ")}`,
       `stun_rto_ms=${Math.max(1, Math.floor(opts.stunRtoMs ?? 500))}`,
     ].join("\n");
@@ -481,16 +487,22 @@ export class Endpoint implements IceHost, DtlsHost, PeerHost {
       this.flush();
       return;
     }
-    // The view may be reused after the callback returns, unless the transport says otherwise: keep a copy.
-    this.pending.push({ socket, from, data: this.sockets[socket]?.stableBuffers ? data : data.slice() });
-    this.pendingBytes += INPUT_HEADER + pad4(data.length);
     if (!this.flushScheduled) {
+      // The first datagram of an event-loop turn goes in at once (no added latency); the ones that
+      // follow in the same turn are batched into one call at the end of it.
       this.flushScheduled = true;
       scheduleSoon(() => {
         this.flushScheduled = false;
         this.flush();
       });
+      this.pending.push({ socket, from, data });
+      this.pendingBytes += INPUT_HEADER + pad4(data.length);
+      this.flush();
+      return;
     }
+    // The view may be reused after the callback returns, unless the transport says otherwise: keep a copy.
+    this.pending.push({ socket, from, data: this.sockets[socket]?.stableBuffers ? data : data.slice() });
+    this.pendingBytes += INPUT_HEADER + pad4(data.length);
   }
 
   private flush(): void {

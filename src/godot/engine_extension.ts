@@ -53,6 +53,8 @@ export interface WasmrtcConfig {
   disconnectedAfterMs?: number;
   failedAfterMs?: number;
   checkingTimeoutMs?: number;
+  /** A DTLS certificate for this connection alone (default: the one the process shares). */
+  ownCertificate?: boolean;
   /** How long ICE server names may take to resolve before gathering starts without them. Default 3000 ms. */
   resolveTimeoutMs?: number;
 }
@@ -153,6 +155,7 @@ export class WebRTCPeerConnectionEngine extends WebRTCPeerConnectionExtension {
           clock: ws.clock ?? runtime!.clock(),
           bind: binds.length ? binds : undefined,
           inputMode: ws.inputMode,
+          ownCertificate: ws.ownCertificate === true,
         });
         owns = true;
       }

@@ -29,6 +29,7 @@ struct SctpConfig {
   uint16_t local_port = 5000;
   uint16_t remote_port = 5000;
   size_t mtu = 1200;                      // whole SCTP packets at most this big
+  int max_burst = 4;                      // RFC 9260 §15: new-data packets per send opportunity (0: no limit)
   uint32_t receive_window = 1024 * 1024;  // advertised a_rwnd when nothing is unread
   uint16_t streams = 65535;
   Duration rto_initial = seconds(1);

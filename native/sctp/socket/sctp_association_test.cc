@@ -430,3 +430,38 @@ TEST(SctpAssociation, ThroughputWithLargeMessages) {
 
 }  // namespace
 }  // namespace wasmrtc::sctp
+
+namespace wasmrtc::sctp {
+namespace {
+
+// RFC 9260 §6.1 (D): after the window has grown, a large message on an idle association still goes
+// out at most Max.Burst packets beyond what is in flight per send opportunity, then ACK-clocked.
+TEST(SctpAssociation, MaxBurstLimitsNewDataPerSendOpportunity) {
+  for (int burst : {4, 0}) {
+    SctpConfig cfg;
+    cfg.max_burst = burst;
+    testing::Link l(21, cfg);
+    l.end[0]->connect(0);
+    l.end[1]->connect(0);
+    ASSERT_TRUE(l.run([&] { return l.up[0] && l.up[1]; }, seconds(5)));
+    // Grow cwnd with a first large message, let everything be acknowledged.
+    std::vector<uint8_t> big(256 * 1024, 0x42);
+    ASSERT_EQ(l.end[0]->send(l.now, 1, 53, ByteView(big)), SendResult::kOk);
+    ASSERT_TRUE(l.run([&] { return l.got[1].size() == 1; }, seconds(10)));
+    ASSERT_TRUE(l.run([&] { return l.end[0]->buffered_amount() == 0 && l.wire.empty(); }, seconds(2)));
+    ASSERT_GT(l.end[0]->cwnd(), 20u * 1200u);
+    // The second one: what the single send() call puts on the wire at once.
+    ASSERT_EQ(l.end[0]->send(l.now, 1, 53, ByteView(big)), SendResult::kOk);
+    size_t burst_packets = 0;
+    std::vector<uint8_t> d;
+    while (l.end[0]->poll_transmit(d)) ++burst_packets;
+    if (burst) {
+      EXPECT_LE(burst_packets, size_t(burst));
+    } else {
+      EXPECT_GT(burst_packets, 20u);  // without the limit the grown window is used at once
+    }
+  }
+}
+
+}  // namespace
+}  // namespace wasmrtc::sctp

@@ -1,6 +1,7 @@
 // Sending side of SctpAssociation: queueing, packetisation within cwnd and the peer's window,
 // SACK processing, RTO, fast retransmit and T3, partial reliability (RFC 9260 §6-7, RFC 3758).
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 #include "sctp/socket/sctp_association.h"
@@ -159,6 +160,10 @@ void SctpAssociation::transmit_data(Timestamp now) {
     if (sack_now_) send_sack(now);
     return;
   }
+  // RFC 9260 §6.1 (D): at one send opportunity at most Max.Burst packets of new data beyond what is
+  // in flight, so a large message on an idle association is not blasted out at a grown cwnd (receive
+  // buffers of peers on a busy host overflow: a message on a no-retransmit channel is then lost).
+  const size_t burst_cap = config_.max_burst ? flight_size_ + size_t(config_.max_burst) * config_.mtu : SIZE_MAX;
   for (int packets = 0; packets < 64; ++packets) {
     SctpPacketBuilder b({config_.local_port, config_.remote_port, peer_tag_}, config_.mtu);
     bool any = false;
@@ -204,7 +209,8 @@ void SctpAssociation::transmit_data(Timestamp now) {
         abandon_message(copy);
         continue;
       }
-      bool window_ok = flight_size_ == 0 || (flight_size_ + c.payload.size() <= cwnd_ && c.payload.size() <= peer_rwnd_);
+      bool window_ok = flight_size_ == 0 || (flight_size_ + c.payload.size() <= std::min<size_t>(cwnd_, burst_cap) &&
+                                             c.payload.size() <= peer_rwnd_);
       if (!window_ok) break;
       DataChunk d;
       StreamTx* tx = nullptr;

@@ -151,10 +151,10 @@ TEST(BufferedAmount, PerStreamAmountsFallAsPacketsGoOut) {
   std::vector<uint8_t> big(200000, 2), small(3000, 3);
   ASSERT_EQ(c.l.end[0]->send(c.l.now, 1, 53, ByteView(big)), SendResult::kOk);
   ASSERT_EQ(c.l.end[0]->send(c.l.now, 2, 53, ByteView(small)), SendResult::kOk);
-  // cwnd (10 packets) holds back most of it: it is buffered, per stream and in total.
+  // cwnd (10 packets) and Max.Burst hold back most of it: it is buffered, per stream and in total.
   const size_t b1 = c.l.end[0]->buffered_amount(1), b2 = c.l.end[0]->buffered_amount(2);
   EXPECT_GT(b1, 100000u);
-  EXPECT_EQ(b2, small.size());  // queued behind the big message
+  EXPECT_LE(b2, small.size());  // with I-DATA part of it may go out in the room the big one left
   EXPECT_EQ(c.l.end[0]->buffered_amount(), b1 + b2);
   EXPECT_EQ(c.l.end[0]->buffered_amount(9), 0u);  // a stream never used
   ASSERT_TRUE(c.l.run([&] { return c.l.got[1].size() == 2; }, c.l.now + seconds(10)));
