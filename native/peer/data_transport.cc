@@ -9,6 +9,9 @@ DataTransport::DataTransport(crypto::Provider& crypto, const dtls::Certificate& 
   dtls::DtlsConfig dc;
   dc.role = dtls_client ? dtls::Role::kClient : dtls::Role::kServer;
   dc.remote_fingerprint = std::move(remote_fingerprint);
+  // RFC 6347 §4.2.1's cookie proves the client can receive at its address; ICE connectivity checks
+  // (RFC 8445, consent per RFC 7675) proved that already, so the exchange would only cost a round trip.
+  dc.server_cookie = false;
   dtls_ = std::make_unique<dtls::DtlsEndpoint>(crypto_, dc, local);
   sctp::SctpConfig sc;
   // DESIGN: a message up to the remote's max-message-size is accepted; larger ones are refused, never cut.

@@ -48,9 +48,33 @@ function p256Public(pub: Uint8Array): nc.KeyObject | null {
   }
 }
 
+/** A bounded map: parsing a key into a KeyObject costs more than the operation it serves. */
+class KeyCache {
+  private readonly m = new Map<string, nc.KeyObject>();
+  constructor(private readonly max: number) {}
+  get(k: string): nc.KeyObject | undefined {
+    return this.m.get(k);
+  }
+  set(k: string, v: nc.KeyObject): void {
+    if (this.m.size >= this.max) this.m.delete(this.m.keys().next().value as string);
+    this.m.set(k, v);
+  }
+  take(k: string): nc.KeyObject | undefined {
+    const v = this.m.get(k);
+    if (v) this.m.delete(k);
+    return v;
+  }
+}
+const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
+
 export class NodeCryptoProvider implements CryptoProvider {
   readonly name = "node:crypto";
   readonly hasRsa = true;
+  /** The certificate key signs every handshake; a peer's certificate key verifies each of its handshakes. */
+  private readonly signKeys = new KeyCache(64);
+  private readonly verifyKeys = new KeyCache(256);
+  /** Ephemeral X25519 keys from generation to their one use. */
+  private readonly ephemeral = new KeyCache(256);
 
   randomBytes(out: Uint8Array): void {
     nc.randomFillSync(out);
@@ -137,7 +161,9 @@ export class NodeCryptoProvider implements CryptoProvider {
     if (curve === "p256") return this.ecdsaP256Generate();
     const { privateKey, publicKey } = nc.generateKeyPairSync("x25519");
     const jwk = privateKey.export({ format: "jwk" });
-    return { priv: fromB64u(jwk.d), pub: fromB64u(publicKey.export({ format: "jwk" }).x) };
+    const priv = fromB64u(jwk.d);
+    this.ephemeral.set(hex(priv), privateKey);
+    return { priv, pub: fromB64u(publicKey.export({ format: "jwk" }).x) };
   }
 
   ecdhShared(curve: CurveName, priv: Uint8Array, peerPub: Uint8Array): Uint8Array | null {
@@ -145,7 +171,8 @@ export class NodeCryptoProvider implements CryptoProvider {
     try {
       if (curve === "x25519") {
         if (peerPub.length !== 32) return null;
-        const privateKey = nc.createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, priv]), format: "der", type: "pkcs8" });
+        const privateKey = this.ephemeral.take(hex(priv)) ??
+          nc.createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, priv]), format: "der", type: "pkcs8" });
         const publicKey = nc.createPublicKey({ key: Buffer.concat([X25519_SPKI_PREFIX, peerPub]), format: "der", type: "spki" });
         const s = new Uint8Array(nc.diffieHellman({ privateKey, publicKey }));
         // RFC 7748 §6.1: refuse the all-zero output of a low-order point.
@@ -167,14 +194,25 @@ export class NodeCryptoProvider implements CryptoProvider {
   }
 
   ecdsaP256Sign(priv: Uint8Array, h: HashName, msg: Uint8Array): Uint8Array | null {
-    const key = priv.length === 32 ? p256Private(priv) : null;
-    if (!key) return null;
+    if (priv.length !== 32) return null;
+    const id = hex(priv);
+    let key = this.signKeys.get(id);
+    if (!key) {
+      key = p256Private(priv) ?? undefined;
+      if (!key) return null;
+      this.signKeys.set(id, key);
+    }
     return new Uint8Array(nc.sign(h, msg, { key, dsaEncoding: "der" }));
   }
 
   ecdsaP256Verify(pub: Uint8Array, h: HashName, msg: Uint8Array, der: Uint8Array): boolean {
-    const key = p256Public(pub);
-    if (!key) return false;
+    const id = hex(pub);
+    let key = this.verifyKeys.get(id);
+    if (!key) {
+      key = p256Public(pub) ?? undefined;
+      if (!key) return false;
+      this.verifyKeys.set(id, key);
+    }
     try {
       return nc.verify(h, msg, { key, dsaEncoding: "der" }, der);
     } catch {
