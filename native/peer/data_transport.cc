@@ -17,6 +17,7 @@ DataTransport::DataTransport(crypto::Provider& crypto, const dtls::Certificate& 
   // DESIGN: a message up to the remote's max-message-size is accepted; larger ones are refused, never cut.
   sc.max_message_size = remote_max_message_size_ ? remote_max_message_size_ : 65536;
   sc.receive_window = receive_window;
+  sc.zero_checksum_edmid = 1;  // RFC 9653 §10: SCTP over DTLS; DTLS's AEAD already protects every packet
   // DESIGN: what the application has not read yet stays in the advertised window (a slow reader slows the sender).
   sc.app_owns_delivered = true;
   sctp_ = std::make_unique<sctp::SctpAssociation>(crypto_, sc);

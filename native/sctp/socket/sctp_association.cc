@@ -25,7 +25,7 @@ SctpAssociation::~SctpAssociation() = default;
 void SctpAssociation::send_control(uint8_t type, uint8_t flags, ByteView value, uint32_t tag) {
   SctpPacketBuilder b({config_.local_port, config_.remote_port, tag}, config_.mtu);
   if (!b.add(type, flags, value)) return;
-  out_.push_back(b.finish(crypto_));
+  out_.push_back(b.finish(crypto_, zero_checksum_ok(type)));
   ++stats_.packets_out;
 }
 
@@ -79,11 +79,28 @@ void SctpAssociation::send_init(Timestamp now) {
 
 // RFC 5061 §4.2.7: the chunk types we understand beyond the base protocol.
 void SctpAssociation::supported_extensions(InitChunk& init) const {
+  if (config_.zero_checksum_edmid) {
+    init.zero_checksum_acceptable = true;  // RFC 9653 §4
+    init.zero_checksum_edmid = config_.zero_checksum_edmid;
+  }
   init.supported_extensions = {chunk_type::kForwardTsn, chunk_type::kReConfig};
   if (config_.enable_interleaving) {
     init.supported_extensions.push_back(chunk_type::kIData);
     init.supported_extensions.push_back(chunk_type::kIForwardTsn);
   }
+}
+
+// RFC 9653 §5.1: zero checksums go out only to a peer that offered the method we offered.
+bool SctpAssociation::peer_accepts_zero_checksum(const InitChunk& init) const {
+  return config_.zero_checksum_edmid != 0 && init.zero_checksum_acceptable &&
+         init.zero_checksum_edmid == config_.zero_checksum_edmid;
+}
+
+// RFC 9653 §5.1: packets with INIT or COOKIE ECHO always carry a correct CRC32c.
+bool SctpAssociation::zero_checksum_ok(uint8_t first_chunk_type) const {
+  return zero_checksum_tx_ && state_ != State::kClosed && state_ != State::kCookieWait &&
+         state_ != State::kCookieEchoed && first_chunk_type != chunk_type::kInit &&
+         first_chunk_type != chunk_type::kCookieEcho;
 }
 
 // RFC 8260 §2.2.1: I-DATA is used only when both ends list it.
@@ -102,7 +119,8 @@ std::vector<uint8_t> SctpAssociation::make_cookie(const InitChunk& p, uint32_t l
   w.u32(p.initial_tsn);
   w.u32(local_tag);
   w.u32(local_tsn);
-  w.u8(peer_offers_idata(p) ? 1 : 0);  // what the peer offered, so the cookie's owner can negotiate
+  // What the peer offered (bit 0: I-DATA, bit 1: our zero-checksum method), so the cookie's owner can negotiate.
+  w.u8(uint8_t((peer_offers_idata(p) ? 1 : 0) | (peer_accepts_zero_checksum(p) ? 2 : 0)));
   uint8_t mac[32];
   crypto_.hmac(crypto::Hash::kSha256, ByteView(cookie_secret_, 32), ByteView(c), mac);
   w.bytes(mac, 32);  // §5.1.3: the cookie is signed so the server keeps no state
@@ -125,9 +143,10 @@ bool SctpAssociation::open_cookie(ByteView cookie, InitChunk& p, uint32_t& local
   r.u32(p.initial_tsn);
   r.u32(local_tag);
   r.u32(local_tsn);
-  uint8_t idata = 0;
-  r.u8(idata);
-  peer_idata = idata != 0;
+  uint8_t offered = 0;
+  r.u8(offered);
+  peer_idata = (offered & 1) != 0;
+  peer_zero_checksum_ = (offered & 2) != 0;
   return true;
 }
 
@@ -164,6 +183,7 @@ void SctpAssociation::handle_init_ack(Timestamp now, const InitChunk& ack) {
   peer_window_ = ack.a_rwnd;
   cookie_echo_ = ack.state_cookie;
   i_data_ = peer_offers_idata(ack);
+  zero_checksum_tx_ = peer_accepts_zero_checksum(ack);
   send_control(chunk_type::kCookieEcho, 0, ByteView(cookie_echo_), peer_tag_);
   state_ = State::kCookieEchoed;
   t1_rto_ = config_.rto_initial;
@@ -198,6 +218,7 @@ void SctpAssociation::handle_cookie_echo(Timestamp now, ByteView cookie) {
   peer_rwnd_ = peer.a_rwnd;
   peer_window_ = peer.a_rwnd;
   i_data_ = peer_idata && config_.enable_interleaving;
+  zero_checksum_tx_ = peer_zero_checksum_ && config_.zero_checksum_edmid != 0;
   send_control(chunk_type::kCookieAck, 0, ByteView(), peer_tag_);
   established(now);
 }
@@ -217,9 +238,19 @@ void SctpAssociation::established(Timestamp now) {
 
 void SctpAssociation::handle_packet(Timestamp now, ByteView bytes) {
   SctpPacket p;
-  if (!SctpPacket::parse(bytes, crypto_, true, p)) {
+  // RFC 9653 §5.2: having offered it, we accept a zero checksum as well as a correct one.
+  const bool zero = config_.zero_checksum_edmid && bytes.size >= 12 && load_be32(bytes.data + 8) == 0;
+  if (!SctpPacket::parse(bytes, crypto_, !zero, p)) {
     ++stats_.bad_packets;
     return;
+  }
+  if (zero) {
+    for (const auto& c : p.chunks()) {
+      if (c.type == chunk_type::kInit || c.type == chunk_type::kCookieEcho) {  // these must carry a CRC32c
+        ++stats_.bad_packets;
+        return;
+      }
+    }
   }
   ++stats_.packets_in;
   const auto& chunks = p.chunks();

@@ -47,6 +47,9 @@ struct SctpConfig {
   // fragments of messages on different streams interleave so a large message does not hold up
   // small ones on other streams. Otherwise DATA and FORWARD-TSN as without it.
   bool enable_interleaving = true;
+  // RFC 9653: offer to accept packets whose checksum is zero because another method protects them
+  // (1 = SCTP over DTLS, RFC 8261); 0 = offer nothing, always CRC32c. Used both ways when both offer it.
+  uint32_t zero_checksum_edmid = 0;
 };
 
 struct SctpMessage {
@@ -112,6 +115,7 @@ class SctpAssociation {
   size_t received_bytes_held() const { return unread_bytes_ + delivered_unread_; }
   uint32_t cwnd() const { return cwnd_; }
   // I-DATA was negotiated (both ends offered it, RFC 8260 §2.2.1); known once established.
+  bool zero_checksum() const { return zero_checksum_tx_; }
   bool interleaving() const { return i_data_; }
   Duration srtt() const { return srtt_; }
 
@@ -197,6 +201,10 @@ class SctpAssociation {
 
   // sending
   bool i_data_ = false;              // I-DATA / I-FORWARD-TSN negotiated (RFC 8260)
+  bool zero_checksum_tx_ = false;    // the peer accepts our error-detection method (RFC 9653)
+  bool peer_zero_checksum_ = false;  // from the cookie: the peer's INIT offered our method
+  bool peer_accepts_zero_checksum(const InitChunk& init) const;
+  bool zero_checksum_ok(uint8_t first_chunk_type) const;
   ChunkQueue send_queue_;            // DATA: not yet given a TSN, in send() order
   // I-DATA: the same per stream; streams take turns one fragment at a time (round robin from
   // rr_next_), so messages of different streams interleave. Empty queues are removed.

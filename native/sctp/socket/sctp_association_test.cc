@@ -465,3 +465,74 @@ TEST(SctpAssociation, MaxBurstLimitsNewDataPerSendOpportunity) {
 
 }  // namespace
 }  // namespace wasmrtc::sctp
+
+namespace wasmrtc::sctp {
+namespace {
+
+uint32_t checksum_of(const std::vector<uint8_t>& d) { return load_be32(d.data() + 8); }
+std::vector<uint8_t> msg_of(size_t size, uint8_t fill) { return std::vector<uint8_t>(size, fill); }
+
+// RFC 9653: when both ends offer the same method, packets of the established association carry a
+// zero checksum (INIT and COOKIE ECHO keep their CRC32c); when one end does not, nothing changes.
+TEST(SctpAssociation, ZeroChecksumWhenBothEndsOfferIt) {
+  for (uint32_t b_edmid : {1u, 0u, 7u}) {
+    SctpConfig ca, cb;
+    ca.zero_checksum_edmid = 1;
+    cb.zero_checksum_edmid = b_edmid;
+    testing::Link l(31, ca);
+    l.end[1] = std::make_unique<SctpAssociation>(testing::P(), cb);
+    size_t zero[2] = {0, 0}, total[2] = {0, 0}, bad_zero = 0;
+    l.tap = [&](int from, const std::vector<uint8_t>& d) {
+      ++total[from];
+      if (checksum_of(d) != 0) return;
+      ++zero[from];
+      if (d[12] == chunk_type::kInit || d[12] == chunk_type::kCookieEcho) ++bad_zero;
+    };
+    l.loss = 0.05;
+    l.end[0]->connect(0);
+    l.end[1]->connect(0);
+    ASSERT_TRUE(l.run([&] { return l.up[0] && l.up[1]; }, seconds(10)));
+    const bool both = b_edmid == 1;
+    EXPECT_EQ(l.end[0]->zero_checksum(), both);
+    EXPECT_EQ(l.end[1]->zero_checksum(), both);
+    for (int i = 0; i < 40; ++i) {
+      ASSERT_EQ(l.end[i % 2]->send(l.now, 1, 53, ByteView(msg_of(3000 + i, uint8_t(i)))), SendResult::kOk);
+    }
+    ASSERT_TRUE(l.run([&] { return l.got[0].size() == 20 && l.got[1].size() == 20; }, seconds(30)));
+    for (size_t i = 0; i < 20; ++i) {
+      EXPECT_EQ(l.got[1][i].data, msg_of(3000 + 2 * i, uint8_t(2 * i)));
+      EXPECT_EQ(l.got[0][i].data, msg_of(3001 + 2 * i, uint8_t(2 * i + 1)));
+    }
+    EXPECT_EQ(bad_zero, 0u);
+    if (both) {
+      EXPECT_GT(zero[0], total[0] / 2);  // all but the handshake
+      EXPECT_GT(zero[1], total[1] / 2);
+    } else {
+      EXPECT_EQ(zero[0] + zero[1], 0u);
+    }
+  }
+}
+
+TEST(SctpAssociation, ZeroChecksumIsRefusedWhenNotOffered) {
+  SctpConfig on, off;
+  on.zero_checksum_edmid = 1;
+  testing::Link l(32, off);
+  l.end[0]->connect(0);
+  l.end[1]->connect(0);
+  ASSERT_TRUE(l.run([&] { return l.up[0] && l.up[1]; }, seconds(5)));
+  // A data packet of this association with its checksum zeroed: end 1 did not offer it, so it is dropped.
+  std::vector<uint8_t> pkt;
+  l.tap = [&](int from, const std::vector<uint8_t>& d) {
+    if (from == 0 && d.size() > 12 && (d[12] == chunk_type::kData || d[12] == chunk_type::kIData) && pkt.empty()) pkt = d;
+  };
+  ASSERT_EQ(l.end[0]->send(l.now, 1, 53, ByteView(msg_of(100, 1))), SendResult::kOk);
+  l.pump();
+  ASSERT_FALSE(pkt.empty());
+  store_be32(pkt.data() + 8, 0);
+  uint64_t bad = l.end[1]->stats().bad_packets;
+  l.end[1]->handle_packet(l.now, ByteView(pkt));
+  EXPECT_EQ(l.end[1]->stats().bad_packets, bad + 1);
+}
+
+}  // namespace
+}  // namespace wasmrtc::sctp

@@ -272,7 +272,7 @@ void SctpAssociation::transmit_data(Timestamp now) {
       any = true;
     }
     if (!any) break;
-    out_.push_back(b.finish(crypto_));
+    out_.push_back(b.finish(crypto_, zero_checksum_ok(chunk_type::kData)));
     ++stats_.packets_out;
     if (t3_at_ == kNever) t3_at_ = now + rto_;
   }
