@@ -225,6 +225,14 @@ describe("initialize() on an existing connection", () => {
     clock.runUntil(() => p2.get_connection_state() === WebRTCPeerConnection.STATE_CLOSED, 3000);
     expect(p2.get_connection_state()).toBe(WebRTCPeerConnection.STATE_CLOSED);
     expect(p1.create_data_channel("y", { negotiated: true, id: 4 })).not.toBeNull();
+    // A second channel on the same negotiated id would never open (Native): refused at once.
+    expect(p1.create_data_channel("z", { negotiated: true, id: 4 })).toBeNull();
+    // Candidates the engine cannot use (TCP) are ignored like duplicates; malformed ones are refused.
+    expect(p1.add_ice_candidate("0", 0, "candidate:1 1 tcp 1518280447 10.0.0.9 9 typ host tcptype active")).toBe(Error.OK);
+    expect(p1.add_ice_candidate("0", 0, "candidate:1 1 udp x 10.0.0.9 9 typ host")).toBe(Error.ERR_INVALID_PARAMETER);
+    // A description that is not one: FAILED, nothing changes.
+    expect(p1.set_remote_description("answer", "v=0\r\nm=audio 9 RTP/AVP 0\r\n")).toBe(Error.FAILED);
+    expect(p1.get_signaling_state()).toBe(WebRTCPeerConnection.SIGNALING_STATE_STABLE);
     p1.close();
     p2.close();
   });
