@@ -1,5 +1,7 @@
 #include "ice/candidate.h"
 
+#include <cctype>
+
 #include <cstdio>
 
 namespace wasmrtc::ice {
@@ -98,6 +100,12 @@ bool parse_candidate(std::string_view line, Candidate& out, std::string* error) 
   if (line.substr(0, 10) != "candidate:") return fail(error, "missing 'candidate:' prefix");
   line.remove_prefix(10);
   while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.remove_suffix(1);
+  // RFC 8839 §5.1: fields are non-whitespace strings of VCHAR or bytes >= 0x80, separated by spaces;
+  // a control character (a line break inside the value, a NUL) is not part of any field.
+  for (char ch : line) {
+    unsigned char u = static_cast<unsigned char>(ch);
+    if ((u < 0x20 && ch != '\t') || u == 0x7F) return fail(error, "control character in candidate line");
+  }
   auto p = split_ws(line);
   if (p.size() < 8) return fail(error, "too few fields");
   Candidate c;
@@ -111,6 +119,9 @@ bool parse_candidate(std::string_view line, Candidate& out, std::string* error) 
   c.component = uint16_t(v);
   c.transport = std::string(p[2]);
   if (c.transport.empty() || c.transport.size() > 16) return fail(error, "bad transport");
+  for (char ch : c.transport) {  // "UDP" / transport-extension (a token)
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_') return fail(error, "bad transport");
+  }
   if (!parse_u32(p[3], 0xFFFFFFFFu, v)) return fail(error, "bad priority");
   c.priority = uint32_t(v);
   uint64_t port = 0;

@@ -94,3 +94,21 @@ TEST(Candidate, HiddenRelatedAddressIsIgnored) {
 
 }  // namespace
 }  // namespace wasmrtc::ice
+
+namespace wasmrtc::ice {
+namespace {
+
+// Found by candidate_fuzz once the parser itself was instrumented: a line break inside a field
+// (or a non-token transport) parsed, printed and re-parsed as something else.
+TEST(Candidate, ControlCharactersAndNonTokenTransportsAreRefused) {
+  Candidate c;
+  EXPECT_FALSE(parse_candidate("candidate:1 1 udp 2130706431 10.0.0.1 5000 typ host raddr\n\nx", c));
+  EXPECT_FALSE(parse_candidate(std::string("candidate:1 1 udp 2130706431 10.0.0.1 5000 typ host gen\0 0", 59), c));
+  EXPECT_FALSE(parse_candidate("candidate:1 1 \xffp 2130706431 10.0.0.1 5000 typ host", c));
+  EXPECT_TRUE(parse_candidate("candidate:1 1 udp 2130706431 10.0.0.1 5000 typ host\r\n", c));  // a trailing CRLF is fine
+  EXPECT_TRUE(parse_candidate("candidate:1\t1 udp 2130706431 10.0.0.1 5000 typ host generation 0", c));
+  EXPECT_TRUE(parse_candidate("candidate:1 1 tcp 1518280447 10.0.0.1 9 typ host tcptype active", c));
+}
+
+}  // namespace
+}  // namespace wasmrtc::ice
