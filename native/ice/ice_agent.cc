@@ -44,6 +44,7 @@ struct IceAgent::Pair {
   bool nominated = false;
   bool nominating = false;  // a USE-CANDIDATE check is in flight
   bool remote_nominated = false;  // controlled: the peer sent USE-CANDIDATE
+  bool answered = false;  // the peer sent an authenticated check on it: it may already be sending data
   std::unique_ptr<stun::ClientTransaction> txn;
 };
 
@@ -363,8 +364,12 @@ IceAgent::Pair* IceAgent::find_pair(uint16_t socket, const SocketAddress& remote
 }
 
 bool IceAgent::knows_remote(uint16_t socket, const SocketAddress& from) const {
+  // A peer whose check we answered may send data before our own check on the pair succeeds (libjuice
+  // and browsers start DTLS on their first valid pair): RFC 8445 §12.1 has us ready to receive it.
   for (const auto& p : pairs_) {
-    if (p->valid && locals_[p->local].socket == socket && remotes_[p->remote].address == from) return true;
+    if ((p->valid || p->answered) && locals_[p->local].socket == socket && remotes_[p->remote].address == from) {
+      return true;
+    }
   }
   return false;
 }
@@ -547,6 +552,7 @@ void IceAgent::answer_check(Timestamp now, uint16_t socket, const SocketAddress&
   }
   Pair* p = find_pair(socket, from);
   if (!p) return;
+  p->answered = true;
   bool use_candidate = msg.has(stun::attr::kUseCandidate);
   if (use_candidate && !config_.controlling) {
     p->remote_nominated = true;
