@@ -265,6 +265,12 @@ void DtlsEndpoint::close() {
 
 // ------------------------------------------------------------------ input
 
+void DtlsEndpoint::set_initial_rto(Duration rto) {
+  if (state_ != State::kIdle || rto <= 0) return;
+  config_.initial_rto = std::min(rto, config_.max_rto);
+  rto_ = config_.initial_rto;
+}
+
 void DtlsEndpoint::start(Timestamp now) {
   if (state_ != State::kIdle) return;
   state_ = State::kHandshaking;

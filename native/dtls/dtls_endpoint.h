@@ -67,6 +67,8 @@ class DtlsEndpoint {
   ~DtlsEndpoint();
 
   void start(Timestamp now);  // the client sends its ClientHello; a server waits
+  // Before start(): the retransmission timer's first value when the path's RTT is known (e.g. from ICE).
+  void set_initial_rto(Duration rto);
   void handle_datagram(Timestamp now, ByteView datagram);
   void handle_timeout(Timestamp now);
   // Application data; false unless connected or when too large for one record.

@@ -791,6 +791,11 @@ bool IceAgent::send(ByteView data) {
   return true;
 }
 
+Duration IceAgent::selected_rtt() const {
+  if (!selected_ || !selected_->txn || selected_->txn->state() != stun::ClientTransaction::State::kSucceeded) return 0;
+  return selected_->txn->rtt();
+}
+
 bool IceAgent::selected_path(uint16_t& socket, SocketAddress& remote) const {
   if (!selected_) return false;
   socket = locals_[selected_->local].socket;

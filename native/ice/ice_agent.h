@@ -121,6 +121,8 @@ class IceAgent {
   IceState state() const { return state_; }
   bool selected_path(uint16_t& socket, SocketAddress& remote) const;
   std::string selected_description() const;
+  // Round-trip time of the check that validated the selected pair (0 when unknown).
+  Duration selected_rtt() const;
   const IceStats& stats() const { return stats_; }
   // True if `from` on `socket` is the remote side of any valid pair (for endpoint demux).
   bool knows_remote(uint16_t socket, const SocketAddress& from) const;

@@ -1,5 +1,7 @@
 #include "peer/data_transport.h"
 
+#include <algorithm>
+
 namespace wasmrtc::peer {
 
 DataTransport::DataTransport(crypto::Provider& crypto, const dtls::Certificate& local, bool dtls_client,
@@ -26,7 +28,10 @@ DataTransport::DataTransport(crypto::Provider& crypto, const dtls::Certificate& 
 
 DataTransport::~DataTransport() = default;
 
-void DataTransport::start(Timestamp now) {
+void DataTransport::start(Timestamp now, Duration path_rtt) {
+  // RFC 6347 §4.2.4.1 asks for 1 s when nothing is known; ICE measured the path, so (as libwebrtc does)
+  // twice its RTT, 50 ms .. 1 s: a first flight the peer was not ready for is resent in time.
+  if (path_rtt > 0) dtls_->set_initial_rto(std::clamp<Duration>(2 * path_rtt, ms(50), seconds(1)));
   dtls_->start(now);
   pump(now);
 }

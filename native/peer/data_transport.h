@@ -33,7 +33,8 @@ class DataTransport {
                 uint32_t receive_window = 1024 * 1024);
   ~DataTransport();
 
-  void start(Timestamp now);  // once ICE has selected a pair
+  // Once ICE has selected a pair; `path_rtt` (0: unknown) sets DTLS's first retransmission timer.
+  void start(Timestamp now, Duration path_rtt = 0);
   void handle_datagram(Timestamp now, ByteView datagram);
   void handle_timeout(Timestamp now);
   bool poll_datagram(std::vector<uint8_t>& out);

@@ -391,7 +391,7 @@ void PeerConnection::drain_agent(Timestamp now) {
   // DTLS starts once ICE has a route (RFC 8842 §4: DTLS runs over the selected pair).
   if (transport_ && !transport_started_ && agent_->state() == ice::IceState::kConnected) {
     transport_started_ = true;
-    transport_->start(now);
+    transport_->start(now, agent_->selected_rtt());
     std::vector<std::vector<uint8_t>> early;
     early.swap(early_datagrams_);
     for (const auto& d : early) transport_->handle_datagram(now, ByteView(d));

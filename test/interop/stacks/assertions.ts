@@ -130,6 +130,7 @@ export function describeStackReport(stack: string, get: () => NetnsResult<StackR
           const c = conn(weOffer);
           expect(c.flows.length).toBe(KINDS.length * MODES.length * SIZES.length * 2 * 2);
           const bad: string[] = [];
+          const lostAllowed: string[] = [];
           for (const f of c.flows) {
             const mode = f.channel.split(":")[1]!;
             const id = `${f.channel} ${f.dir} ${f.size} B ${f.text ? "text" : "binary"}`;
@@ -139,6 +140,14 @@ export function describeStackReport(stack: string, get: () => NetnsResult<StackR
               continue;
             }
             const maxAttempts = reliable(mode) ? 1 : 4;
+            if (f.lostAsAllowed) {
+              // Only on partially reliable channels, only large messages, every attempt made, nothing corrupt.
+              const allowed = !reliable(mode) && f.size >= 65536 && f.attempts === maxAttempts &&
+                (f.gotHash === undefined || f.gotHash === f.sentHash) && (f.echoHash === undefined || f.echoHash === f.sentHash);
+              if (!allowed) bad.push(`${id}: counted as lost but not allowed: ${JSON.stringify(f)}`);
+              else lostAllowed.push(id);
+              continue;
+            }
             const echoAllowed = f.dir === "us>them" || f.size <= c.remoteSdpMaxMessageSize;
             const ok = f.attempts >= 1 && f.attempts <= maxAttempts && f.remoteError === undefined &&
               f.gotHash === f.sentHash && f.gotLen === f.size && f.gotString === f.text &&
@@ -146,6 +155,9 @@ export function describeStackReport(stack: string, get: () => NetnsResult<StackR
             if (!ok) bad.push(`${id}: ${JSON.stringify(f)}`);
           }
           expect(bad, bad.slice(0, 8).join("\n")).toEqual([]);
+          if (lostAllowed.length) console.log(`[interop] lost as the channel allows (4 attempts each): ${lostAllowed.join("; ")}`);
+          // A lost large message on a partially reliable channel must stay the exception.
+          expect(lostAllowed.length).toBeLessThanOrEqual(4);
           // 256 KiB really went across where both SDPs allow it.
           if (c.remoteSdpMaxMessageSize >= 262144) {
             expect(c.flows.some((f) => f.dir === "us>them" && f.size === 262144 && f.echoHash === f.sentHash)).toBe(true);
