@@ -208,6 +208,21 @@ wasmrtc::ice::IceAgent* agent_of(uint32_t h, uint32_t id, Endpoint*& ep) {
   return ep ? ep->agent(id) : nullptr;
 }
 
+// kind 0 = STUN, 1 = TURN (username/password used); 0 or -1.
+int add_server(wasmrtc::ice::IceAgent* a, uint32_t kind, uint32_t family, uint32_t port, const uint8_t* ip,
+               const char* user, size_t user_len, const char* pass, size_t pass_len) {
+  wasmrtc::SocketAddress addr;
+  if (!a || port == 0 || !read_address(family, port, ip, addr) || user_len > 512 || pass_len > 512) return -1;
+  if (kind == 0) {
+    a->add_stun_server(addr);
+  } else if (kind == 1) {
+    a->add_turn_server(addr, text(user, user_len), text(pass, pass_len));
+  } else {
+    return -1;
+  }
+  return 0;
+}
+
 }  // namespace
 
 WR_EXPORT(wr_ice_new) uint32_t wr_ice_new(uint32_t h, double now_us, const char* cfg, size_t len) {
@@ -244,17 +259,7 @@ WR_EXPORT(wr_ice_add_server)
 int wr_ice_add_server(uint32_t h, uint32_t id, uint32_t kind, uint32_t family, uint32_t port, const uint8_t* ip,
                       const char* user, size_t user_len, const char* pass, size_t pass_len) {
   Endpoint* ep = nullptr;
-  wasmrtc::ice::IceAgent* a = agent_of(h, id, ep);
-  wasmrtc::SocketAddress addr;
-  if (!a || port == 0 || !read_address(family, port, ip, addr) || user_len > 512 || pass_len > 512) return -1;
-  if (kind == 0) {
-    a->add_stun_server(addr);
-  } else if (kind == 1) {
-    a->add_turn_server(addr, text(user, user_len), text(pass, pass_len));
-  } else {
-    return -1;
-  }
-  return 0;
+  return add_server(agent_of(h, id, ep), kind, family, port, ip, user, user_len, pass, pass_len);
 }
 
 WR_EXPORT(wr_ice_gather) int wr_ice_gather(uint32_t h, uint32_t id, double now_us) {
@@ -467,16 +472,7 @@ int wr_peer_add_server(uint32_t h, uint32_t id, uint32_t kind, uint32_t family, 
                        const char* user, size_t user_len, const char* pass, size_t pass_len) {
   Endpoint* ep = nullptr;
   wasmrtc::peer::PeerConnection* pc = peer_of(h, id, ep);
-  wasmrtc::SocketAddress addr;
-  if (!pc || port == 0 || !read_address(family, port, ip, addr) || user_len > 512 || pass_len > 512) return -1;
-  if (kind == 0) {
-    pc->agent().add_stun_server(addr);
-  } else if (kind == 1) {
-    pc->agent().add_turn_server(addr, text(user, user_len), text(pass, pass_len));
-  } else {
-    return -1;
-  }
-  return 0;
+  return add_server(pc ? &pc->agent() : nullptr, kind, family, port, ip, user, user_len, pass, pass_len);
 }
 
 WR_EXPORT(wr_peer_release_gathering) int wr_peer_release_gathering(uint32_t h, uint32_t id, double now_us) {

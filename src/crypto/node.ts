@@ -96,19 +96,8 @@ export class NodeCryptoProvider implements CryptoProvider {
   }
 
   aeadSeal(k: AeadKey, nonce: Uint8Array, aad: Uint8Array, pt: Uint8Array): Uint8Array | null {
-    const { alg, key } = k as NodeAeadKey;
-    if (nonce.length !== 12 || !key) return null;
-    try {
-      const c = nc.createCipheriv(alg, key, nonce, { authTagLength: 16 });
-      if (aad.length) c.setAAD(aad);
-      const out = new Uint8Array(pt.length + 16);
-      out.set(c.update(pt), 0);
-      c.final();
-      out.set(c.getAuthTag(), pt.length);
-      return out;
-    } catch {
-      return null;
-    }
+    const out = new Uint8Array(pt.length + 16);
+    return this.aeadSealInto(k, nonce, aad, pt, out) ? out : null;
   }
 
   aeadSealInto(k: AeadKey, nonce: Uint8Array, aad: Uint8Array, pt: Uint8Array, out: Uint8Array): boolean {
@@ -143,18 +132,9 @@ export class NodeCryptoProvider implements CryptoProvider {
   }
 
   aeadOpen(k: AeadKey, nonce: Uint8Array, aad: Uint8Array, ct: Uint8Array): Uint8Array | null {
-    const { alg, key } = k as NodeAeadKey;
-    if (nonce.length !== 12 || ct.length < 16 || !key) return null;
-    try {
-      const d = nc.createDecipheriv(alg, key, nonce, { authTagLength: 16 });
-      if (aad.length) d.setAAD(aad);
-      d.setAuthTag(ct.subarray(ct.length - 16));
-      const body = d.update(ct.subarray(0, ct.length - 16));
-      d.final();
-      return new Uint8Array(body.buffer, body.byteOffset, body.length);
-    } catch {
-      return null;
-    }
+    if (ct.length < 16) return null;
+    const out = new Uint8Array(ct.length - 16);
+    return this.aeadOpenInto(k, nonce, aad, ct, out) ? out : null;
   }
 
   ecdhGenerate(curve: CurveName): KeyPair | null {
