@@ -43,6 +43,15 @@ function wire(p1: WebRTCPeerConnection, p2: WebRTCPeerConnection, record: string
   });
 }
 
+/** Polls the peers every `ms` of virtual time, as a game frame would. */
+function pollEvery(clock: VirtualClock, ms: number, ...pcs: WebRTCPeerConnection[]): void {
+  const poll = () => {
+    pcs.forEach((p) => p.poll());
+    clock.setTimer(clock.now() + ms, poll);
+  };
+  poll();
+}
+
 function virtualPair() {
   const clock = new VirtualClock();
   const net = new VirtualNetwork(clock, { seed: 3, defaultLink: { latencyMs: 10 } });
@@ -162,12 +171,7 @@ describe("Godot minimal demo on the engine, virtual network", () => {
     const b = p2.create_data_channel("bulk", { id: 3, negotiated: true })!;
     p1.create_offer();
     await turn();
-    const poll = () => {
-      p1.poll();
-      p2.poll();
-      clock.setTimer(clock.now() + 10, poll);
-    };
-    poll();
+    pollEvery(clock, 10, p1, p2);
     clock.runUntil(() => a.get_ready_state() === WebRTCDataChannel.STATE_OPEN && b.get_ready_state() === WebRTCDataChannel.STATE_OPEN, 3000);
     await turn();
     clock.runUntil(() => a.get_ready_state() === WebRTCDataChannel.STATE_OPEN && b.get_ready_state() === WebRTCDataChannel.STATE_OPEN, 3000);
@@ -208,12 +212,7 @@ describe("initialize() on an existing connection", () => {
     const c2 = p2.create_data_channel("x", { negotiated: true, id: 4 })!;
     p1.create_offer();
     await turn();
-    const poll = () => {
-      p1.poll();
-      p2.poll();
-      clock.setTimer(clock.now() + 10, poll);
-    };
-    poll();
+    pollEvery(clock, 10, p1, p2);
     clock.runUntil(() => c1.get_ready_state() === WebRTCDataChannel.STATE_OPEN && c2.get_ready_state() === WebRTCDataChannel.STATE_OPEN, 3000);
     expect(p1.get_connection_state()).toBe(WebRTCPeerConnection.STATE_CONNECTED);
     expect(p1.initialize(cfg1)).toBe(Error.OK);
@@ -238,58 +237,119 @@ describe("initialize() on an existing connection", () => {
   });
 });
 
-describe("Godot demo on the engine, real UDP on 127.0.0.1", () => {
-  it("follows the demo client's call order (§7.2) and exchanges data", async () => {
-    const cfg = { iceServers: [{ urls: ["stun:127.0.0.1:3478"] }], wasmrtc: { bind: ["127.0.0.1"] } };
-    // Peer ids as the signaling server hands them out: the higher id offers.
-    const host = new WebRTCPeerConnection();
-    const client = new WebRTCPeerConnection();
-    expect(host.initialize(cfg)).toBe(Error.OK);
-    expect(client.initialize(cfg)).toBe(Error.OK);
-    const record: string[] = [];
-    wire(client, host, record);
-    // WebRTCMultiplayerPeer's channels: negotiated ids 1/2/3 (reliable, unreliable, ordered-unreliable).
-    const ch = (pc: WebRTCPeerConnection) => [
-      pc.create_data_channel("1", { negotiated: true, id: 1 })!,
-      pc.create_data_channel("2", { negotiated: true, id: 2, maxRetransmits: 0, ordered: false })!,
-      pc.create_data_channel("3", { negotiated: true, id: 3, maxPacketLifeTime: 1 })!,
-    ];
-    const hc = ch(host);
-    const cc = ch(client);
-    expect(client.create_offer()).toBe(Error.OK);
-    const timer = setInterval(() => {
-      host.poll();
-      client.poll();
-    }, 2);
-    try {
-      const t0 = Date.now();
-      while (Date.now() - t0 < 10000 && !hc.concat(cc).every((c) => c.get_ready_state() === WebRTCDataChannel.STATE_OPEN)) {
-        await new Promise((r) => setTimeout(r, 5));
+/** Drives peers over one kind of network: `run` polls them every frame until `done` or `ms` pass. */
+interface Harness {
+  name: string;
+  cfg(i: 1 | 2, extra?: Record<string, unknown>): Record<string, unknown>;
+  run(pcs: WebRTCPeerConnection[], done: () => boolean, ms: number): Promise<boolean>;
+}
+
+function virtualHarness(): Harness {
+  const { clock, cfg1, cfg2 } = virtualPair();
+  return {
+    name: "virtual network",
+    cfg: (i, extra = {}) => ({ ...extra, ...(i === 1 ? cfg1 : cfg2) }),
+    async run(pcs, done, ms) {
+      const end = clock.now() + ms;
+      for (let frame = 0; !done() && clock.now() < end; frame++) {
+        pcs.forEach((p) => p.poll());
+        clock.advance(2);
+        if (frame % 64 === 0) await turn();  // socket binding and name resolution are promises
       }
-      expect(hc.concat(cc).map((c) => c.get_ready_state())).toEqual([1, 1, 1, 1, 1, 1]);
-      expect(record[0]).toBe("p1 sdp offer");
-      for (let i = 0; i < 3; i++) expect(cc[i]!.put_packet(enc.encode(`ping ${i}`))).toBe(Error.OK);
-      const t1 = Date.now();
-      while (Date.now() - t1 < 5000 && !hc.every((c) => c.get_available_packet_count() === 1)) await new Promise((r) => setTimeout(r, 2));
-      expect(hc.map((c) => dec.decode(c.get_packet()))).toEqual(["ping 0", "ping 1", "ping 2"]);
-      // 1 MiB through the reliable channel, read as it arrives.
-      const chunk = new Uint8Array(65536);
-      for (let i = 0; i < 16; i++) {
-        chunk[0] = i;
-        expect(cc[0]!.put_packet(chunk)).toBe(Error.OK);
-      }
-      const got: number[] = [];
-      const t2 = Date.now();
-      while (Date.now() - t2 < 10000 && got.length < 16) {
-        while (hc[0]!.get_available_packet_count() > 0) got.push(hc[0]!.get_packet()[0]!);
+      return done();
+    },
+  };
+}
+
+function udpHarness(): Harness {
+  return {
+    name: "UDP on 127.0.0.1",
+    cfg: (_i, extra = {}) => ({ ...extra, wasmrtc: { bind: ["127.0.0.1"] } }),
+    async run(pcs, done, ms) {
+      const end = Date.now() + ms;
+      while (!done() && Date.now() < end) {
+        pcs.forEach((p) => p.poll());
         await new Promise((r) => setTimeout(r, 2));
       }
-      expect(got).toEqual(Array.from({ length: 16 }, (_, i) => i));
-    } finally {
-      clearInterval(timer);
-      client.close();
-      host.close();
-    }
-    expect(host.get_connection_state()).toBe(WebRTCPeerConnection.STATE_CLOSED);
+      return done();
+    },
+  };
+}
+
+for (const make of [virtualHarness, udpHarness]) {
+  describe(`Godot demos on the engine, ${make().name}`, () => {
+    it("minimal demo (§7.3): both poll every frame, send once OPEN, p2 answers", async () => {
+      const h = make();
+      const p1 = new WebRTCPeerConnection();
+      const p2 = new WebRTCPeerConnection();
+      expect(p1.initialize(h.cfg(1))).toBe(Error.OK);
+      expect(p2.initialize(h.cfg(2))).toBe(Error.OK);
+      const record: string[] = [];
+      wire(p1, p2, record);
+      const c1 = p1.create_data_channel("chat", { id: 1, negotiated: true })!;
+      const c2 = p2.create_data_channel("chat", { id: 1, negotiated: true })!;
+      expect(p1.create_offer()).toBe(Error.OK);
+      try {
+        const open = () => c1.get_ready_state() === WebRTCDataChannel.STATE_OPEN && c2.get_ready_state() === WebRTCDataChannel.STATE_OPEN;
+        expect(await h.run([p1, p2], open, 10000)).toBe(true);
+        expect(record[0]).toBe("p1 sdp offer");
+        expect(record).toContain("p2 sdp answer");
+        expect(c1.put_packet(enc.encode("Hi from P1"))).toBe(Error.OK);
+        expect(await h.run([p1, p2], () => c2.get_available_packet_count() === 1, 5000)).toBe(true);
+        expect(dec.decode(c2.get_packet())).toBe("Hi from P1");
+        expect(c2.put_packet(enc.encode("Hi from P2"))).toBe(Error.OK);
+        expect(await h.run([p1, p2], () => c1.get_available_packet_count() === 1, 5000)).toBe(true);
+        expect(dec.decode(c1.get_packet())).toBe("Hi from P2");
+      } finally {
+        p1.close();
+        p2.close();
+      }
+    });
+
+    it("follows the demo client's call order (§7.2) and exchanges data", async () => {
+      const h = make();
+      const servers = { iceServers: [{ urls: ["stun:127.0.0.1:3478"] }] };
+      // Peer ids as the signaling server hands them out: the higher id offers.
+      const host = new WebRTCPeerConnection();
+      const client = new WebRTCPeerConnection();
+      expect(host.initialize(h.cfg(1, servers))).toBe(Error.OK);
+      expect(client.initialize(h.cfg(2, servers))).toBe(Error.OK);
+      const record: string[] = [];
+      wire(client, host, record);
+      // WebRTCMultiplayerPeer's channels: negotiated ids 1/2/3 (reliable, unreliable, ordered-unreliable).
+      const ch = (pc: WebRTCPeerConnection) => [
+        pc.create_data_channel("1", { negotiated: true, id: 1 })!,
+        pc.create_data_channel("2", { negotiated: true, id: 2, maxRetransmits: 0, ordered: false })!,
+        pc.create_data_channel("3", { negotiated: true, id: 3, maxPacketLifeTime: 1 })!,
+      ];
+      const hc = ch(host);
+      const cc = ch(client);
+      expect(client.create_offer()).toBe(Error.OK);
+      const pcs = [host, client];
+      try {
+        await h.run(pcs, () => hc.concat(cc).every((c) => c.get_ready_state() === WebRTCDataChannel.STATE_OPEN), 10000);
+        expect(hc.concat(cc).map((c) => c.get_ready_state())).toEqual([1, 1, 1, 1, 1, 1]);
+        expect(record[0]).toBe("p1 sdp offer");
+        for (let i = 0; i < 3; i++) expect(cc[i]!.put_packet(enc.encode(`ping ${i}`))).toBe(Error.OK);
+        await h.run(pcs, () => hc.every((c) => c.get_available_packet_count() === 1), 5000);
+        expect(hc.map((c) => dec.decode(c.get_packet()))).toEqual(["ping 0", "ping 1", "ping 2"]);
+        // 1 MiB through the reliable channel, read as it arrives.
+        const chunk = new Uint8Array(65536);
+        for (let i = 0; i < 16; i++) {
+          chunk[0] = i;
+          expect(cc[0]!.put_packet(chunk)).toBe(Error.OK);
+        }
+        const got: number[] = [];
+        await h.run(pcs, () => {
+          while (hc[0]!.get_available_packet_count() > 0) got.push(hc[0]!.get_packet()[0]!);
+          return got.length >= 16;
+        }, 10000);
+        expect(got).toEqual(Array.from({ length: 16 }, (_, i) => i));
+      } finally {
+        client.close();
+        host.close();
+      }
+      expect(host.get_connection_state()).toBe(WebRTCPeerConnection.STATE_CLOSED);
+    });
   });
-});
+}
