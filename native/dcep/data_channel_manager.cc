@@ -103,7 +103,7 @@ void DataChannelManager::start_closing(uint32_t handle, Channel& c) {
   events_.push_back({ChannelEvent::Type::kClosing, handle, {}, false});
 }
 
-void DataChannelManager::handle(Timestamp now, const sctp::SctpEvent& e) {
+void DataChannelManager::handle(Timestamp now, sctp::SctpEvent&& e) {
   if (e.type == sctp::SctpEvent::Type::kConnected) {
     on_association_up(now);
     return;
@@ -146,7 +146,7 @@ void DataChannelManager::handle(Timestamp now, const sctp::SctpEvent& e) {
     return;
   }
   if (e.type != sctp::SctpEvent::Type::kMessage) return;
-  const sctp::SctpMessage& m = e.message;
+  sctp::SctpMessage& m = e.message;
   uint32_t h = by_stream(m.stream);
   if (m.ppid == ppid::kDcep) {
     assoc_.consume(now, m.data.size());  // control messages never reach the application
@@ -192,7 +192,7 @@ void DataChannelManager::handle(Timestamp now, const sctp::SctpEvent& e) {
   bool is_string = m.ppid == ppid::kString || m.ppid == ppid::kStringEmpty;
   bool empty = m.ppid == ppid::kStringEmpty || m.ppid == ppid::kBinaryEmpty;
   if (empty) assoc_.consume(now, m.data.size());  // the placeholder byte (RFC 8831 §6.6)
-  ChannelEvent ev{ChannelEvent::Type::kMessage, h, empty ? std::vector<uint8_t>() : m.data, is_string};
+  ChannelEvent ev{ChannelEvent::Type::kMessage, h, empty ? std::vector<uint8_t>() : std::move(m.data), is_string};
   events_.push_back(std::move(ev));
 }
 

@@ -51,7 +51,8 @@ class DataChannelManager {
   // Call once the association is up (and after create() calls made before that).
   void on_association_up(Timestamp now);
   // Feed every SCTP event here; the ones that belong to channels become channel events.
-  void handle(Timestamp now, const sctp::SctpEvent& event);
+  void handle(Timestamp now, sctp::SctpEvent&& event);  // a message's bytes are moved into its channel event
+  void handle(Timestamp now, const sctp::SctpEvent& event) { handle(now, sctp::SctpEvent(event)); }
 
   sctp::SendResult send(Timestamp now, uint32_t channel, ByteView data, bool is_string);
   void close(Timestamp now, uint32_t channel);

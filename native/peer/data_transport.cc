@@ -83,15 +83,14 @@ void DataTransport::pump(Timestamp now) {
         events_.push_back({TransportEvent::Type::kConnected, {}, {}});
       } else if (se.type == sctp::SctpEvent::Type::kAborted && !finished_) {
         // An ABORT from the peer is how WebRTC stacks close a connection; anything else is a failure.
-        bool by_peer = se.reason.rfind("aborted by the peer", 0) == 0;
-        events_.push_back({by_peer ? TransportEvent::Type::kClosed : TransportEvent::Type::kFailed,
+        events_.push_back({se.by_peer ? TransportEvent::Type::kClosed : TransportEvent::Type::kFailed,
                            "SCTP: " + se.reason, {}});
         finished_ = true;
       } else if (se.type == sctp::SctpEvent::Type::kClosed && !finished_) {
         events_.push_back({TransportEvent::Type::kClosed, "SCTP: " + se.reason, {}});
         finished_ = true;
       }
-      channels_->handle(now, se);
+      channels_->handle(now, std::move(se));  // a message's bytes move on, not copied
     }
     dcep::ChannelEvent ce;
     while (channels_->poll_event(ce)) {

@@ -100,18 +100,9 @@ export interface ChannelSpec {
 const DESCRIPTION_TYPES = ["offer", "answer", "pranswer"] as const;
 const textDecoder = new TextDecoder();
 
-export class PeerHandle implements PeerEvents {
-  onLocalDescription?(type: "offer" | "answer" | "pranswer", sdp: string): void;
-  onLocalCandidate?(mid: string, index: number, line: string): void;
-  onGatheringState?(state: number): void;
-  onSignalingState?(state: number): void;
-  onConnectionState?(state: number, reason: string): void;
-  onChannelOpen?(channel: number, stream: number): void;
-  onChannelReceived?(info: RemoteChannelInfo): void;
-  onChannelMessage?(channel: number, data: Uint8Array, isString: boolean): void;
-  onChannelClosing?(channel: number): void;
-  onChannelClosed?(channel: number): void;
-  onBufferedAmountLow?(channel: number): void;
+// The event callbacks of PeerEvents are optional members of every PeerHandle (declaration merging).
+export interface PeerHandle extends PeerEvents {}
+export class PeerHandle {
   closed = false;
   private lastError = "";
 

@@ -16,7 +16,7 @@ import {
 } from "./peer_connection.js";
 import { QueuedDataChannel, type ChannelInit } from "./queued_channel.js";
 import type { Engine } from "../engine/engine.js";
-import { Endpoint } from "../engine/endpoint.js";
+import { Endpoint, type PeerOptions } from "../engine/endpoint.js";
 import type { PeerHandle, RemoteChannelInfo } from "../engine/peer.js";
 import type { Clock } from "../net/clock.js";
 import type { Transport } from "../net/transport.js";
@@ -37,7 +37,8 @@ export function setEngineRuntime(r: EngineRuntime | null): void {
 }
 
 /** initialize({ wasmrtc: {...} }): our own keys; other extensions ignore them. */
-export interface WasmrtcConfig {
+/** The peer's own options (window, message size, ICE timers) are PeerOptions; relay-only comes from iceTransportPolicy. */
+export interface WasmrtcConfig extends Omit<PeerOptions, "relayOnly"> {
   /** Local IPs (or {ip, port}) to bind and gather on. Default: one wildcard socket, every interface. */
   bind?: Array<string | { ip?: string; port?: number }>;
   /** Share an existing endpoint (one UDP port for many connections: servers). */
@@ -47,12 +48,6 @@ export interface WasmrtcConfig {
   clock?: Clock;
   /** "immediate" feeds each datagram at once (virtual network); default batches per event-loop turn. */
   inputMode?: "deferred" | "immediate";
-  maxMessageSize?: number;
-  receiveWindow?: number;
-  consentIntervalMs?: number;
-  disconnectedAfterMs?: number;
-  failedAfterMs?: number;
-  checkingTimeoutMs?: number;
   /** A DTLS certificate for this connection alone (default: the one the process shares). */
   ownCertificate?: boolean;
   /** How long ICE server names may take to resolve before gathering starts without them. Default 3000 ms. */
@@ -163,15 +158,7 @@ export class WebRTCPeerConnectionEngine extends WebRTCPeerConnectionExtension {
       printError(`initialize: the engine could not start: ${(e as { message?: string })?.message ?? String(e)}`);
       return Error.FAILED;
     }
-    const peer = endpoint.createPeer({
-      relayOnly: config.extra.iceTransportPolicy === "relay",
-      maxMessageSize: ws.maxMessageSize,
-      receiveWindow: ws.receiveWindow,
-      consentIntervalMs: ws.consentIntervalMs,
-      disconnectedAfterMs: ws.disconnectedAfterMs,
-      failedAfterMs: ws.failedAfterMs,
-      checkingTimeoutMs: ws.checkingTimeoutMs,
-    });
+    const peer = endpoint.createPeer({ ...ws, relayOnly: config.extra.iceTransportPolicy === "relay" });
     if (!peer) {
       if (owns) endpoint.close();
       printError("initialize: the engine refused a new connection (limit reached or endpoint closed).");

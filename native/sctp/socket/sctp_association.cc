@@ -350,7 +350,7 @@ void SctpAssociation::handle_packet(Timestamp now, ByteView bytes) {
             reason += ")";
           }
         }
-        events_.push_back({SctpEvent::Type::kAborted, {}, reason});
+        events_.push_back({SctpEvent::Type::kAborted, {}, reason, true});
         return;
       }
       case chunk_type::kShutdown: {

@@ -63,6 +63,7 @@ struct SctpEvent {
   Type type;
   SctpMessage message;  // kMessage; kStreamReset, kBufferedAmountLow: message.stream = the stream
   std::string reason;   // kStreamReset: "incoming" (the peer closed its side) or "outgoing" (our reset completed)
+  bool by_peer = false; // kAborted: the peer sent ABORT (how WebRTC stacks close), not a failure here
 };
 
 // Partial reliability (RFC 3758) per message: -1 = unlimited.
