@@ -1,5 +1,6 @@
-// Browser entry point: no node: modules. The engine reads wasmrtc.wasm from
-// beside this file with fetch().
+// Browser entry point (pages and workers): no node: modules. The engine reads
+// wasmrtc.wasm from beside this file with fetch(), and reaches peers through a
+// wasmrtc relay over a WebSocket.
 import { setDefaultWasmUrl } from "./engine/loader.js";
 
 setDefaultWasmUrl(new URL("./wasmrtc.wasm", import.meta.url));
@@ -7,10 +8,12 @@ setDefaultWasmUrl(new URL("./wasmrtc.wasm", import.meta.url));
 export * from "./common.js";
 import { WebRTCPeerConnection, hasBrowserWebRTC } from "./godot/index.js";
 
-// As in Godot's Web export: the browser's own stack is the default where it exists.
-if (hasBrowserWebRTC()) WebRTCPeerConnection.set_default_extension("WebRTCPeerConnectionJS");
+// As in Godot's Web export: the browser's own stack is the default where it
+// exists; in a worker (no RTCPeerConnection) it is the engine.
+WebRTCPeerConnection.set_default_extension(hasBrowserWebRTC() ? "WebRTCPeerConnectionJS" : "WebRTCPeerConnectionEngine");
 export { Engine, type EngineOptions } from "./engine/engine.js";
 export { Endpoint, type EndpointOptions, type StunBindingResult } from "./engine/endpoint.js";
+export { loadBrowserEngine, browserEngine, type BrowserEngineOptions } from "./engine/browser.js";
 export { NobleCryptoProvider } from "./crypto/noble.js";
 export type { CryptoProvider } from "./crypto/provider.js";
 export * from "./net/index.js";

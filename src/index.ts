@@ -9,11 +9,19 @@ export { NobleCryptoProvider } from "./crypto/noble.js";
 export type { CryptoProvider } from "./crypto/provider.js";
 export { NodeUdpTransport } from "./net/udp.js";
 export * from "./net/index.js";
+export * from "./relay/index.js";
 
 import { WebRTCPeerConnection, setEngineRuntime } from "./godot/index.js";
 import { loadNodeEngineSync } from "./engine/node.js";
 import { NodeUdpTransport } from "./net/udp.js";
 import { RealClock } from "./net/clock.js";
+import { setDefaultWebSocket, type WebSocketConstructor } from "./net/websocket-relay.js";
+import { WebSocket as WsWebSocket } from "ws";
+
+// Node 20 has no global WebSocket: the relay transport uses the `ws` package there.
+if (typeof (globalThis as { WebSocket?: unknown }).WebSocket !== "function") {
+  setDefaultWebSocket(WsWebSocket as unknown as WebSocketConstructor);
+}
 
 // In Node the WebAssembly engine is the default implementation behind Godot's API
 // (loaded synchronously on the first initialize(); UDP sockets; the real clock).

@@ -21,6 +21,7 @@ import type { PeerHandle, RemoteChannelInfo } from "../engine/peer.js";
 import type { Clock } from "../net/clock.js";
 import type { Transport } from "../net/transport.js";
 import { ipFamily, type NetAddress } from "../net/address.js";
+import { RELAY_SERVER_ADDRESS, WebSocketRelayTransport, type WebSocketConstructor } from "../net/websocket-relay.js";
 
 /** Where the extension gets its engine, transport and clock (set by the Node entry point). */
 export interface EngineRuntime {
@@ -52,6 +53,35 @@ export interface WasmrtcConfig extends Omit<PeerOptions, "relayOnly"> {
   ownCertificate?: boolean;
   /** How long ICE server names may take to resolve before gathering starts without them. Default 3000 ms. */
   resolveTimeoutMs?: number;
+  /**
+   * Reach peers through a wasmrtc relay over a WebSocket (pages and workers have no UDP):
+   * the connection gathers one relay candidate there. Credentials are the relay's
+   * time-limited TURN REST ones (see createRelayCredentials on the server).
+   */
+  relay?: RelayConfig;
+}
+
+export interface RelayConfig {
+  /** ws:// or wss:// URL of the relay. */
+  url: string;
+  username: string;
+  credential: string;
+  /** WebSocket implementation where the runtime has none (Node 20: the `ws` package; the Node entry installs it). */
+  WebSocket?: WebSocketConstructor;
+  /** How long the WebSocket may take to open. Default 10 s. */
+  connectTimeoutMs?: number;
+}
+
+function checkRelay(v: unknown): RelayConfig | string {
+  if (!isDict(v)) return "wasmrtc.relay must be { url, username, credential }";
+  if (typeof v.url !== "string" || !/^wss?:\/\/[^\s]+$/i.test(v.url)) return "wasmrtc.relay.url must be a ws:// or wss:// URL";
+  if (typeof v.username !== "string" || v.username.length === 0 || v.username.length > 512) return "wasmrtc.relay.username must be a non-empty string";
+  if (typeof v.credential !== "string" || v.credential.length > 512) return "wasmrtc.relay.credential must be a string";
+  if (v.WebSocket !== undefined && typeof v.WebSocket !== "function") return "wasmrtc.relay.WebSocket must be a WebSocket constructor";
+  if (v.connectTimeoutMs !== undefined && !(typeof v.connectTimeoutMs === "number" && v.connectTimeoutMs > 0)) {
+    return "wasmrtc.relay.connectTimeoutMs must be a positive number";
+  }
+  return v as unknown as RelayConfig;
 }
 
 const isDict = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -136,6 +166,15 @@ export class WebRTCPeerConnectionEngine extends WebRTCPeerConnectionExtension {
         return Error.ERR_INVALID_PARAMETER;
       }
     }
+    let relay: RelayConfig | null = null;
+    if (ws.relay !== undefined) {
+      const r = checkRelay(ws.relay);
+      if (typeof r === "string" || ws.endpoint || ws.transport) {
+        printError(`initialize: ${typeof r === "string" ? r : "wasmrtc.relay cannot be combined with wasmrtc.endpoint or wasmrtc.transport"}.`);
+        return Error.ERR_INVALID_PARAMETER;
+      }
+      relay = r;
+    }
     let endpoint: Endpoint;
     let owns = false;
     try {
@@ -146,9 +185,11 @@ export class WebRTCPeerConnectionEngine extends WebRTCPeerConnectionExtension {
         const bindIps = binds.map((b) => b.ip).filter((x): x is string => !!x);
         endpoint = Endpoint.createDeferred({
           engine,
-          transport: ws.transport ?? runtime!.transport(bindIps),
+          transport: relay
+            ? new WebSocketRelayTransport({ url: relay.url, WebSocket: relay.WebSocket, connectTimeoutMs: relay.connectTimeoutMs })
+            : ws.transport ?? runtime!.transport(bindIps),
           clock: ws.clock ?? runtime!.clock(),
-          bind: binds.length ? binds : undefined,
+          bind: binds.length && !relay ? binds : undefined,
           inputMode: ws.inputMode,
           ownCertificate: ws.ownCertificate === true,
         });
@@ -158,7 +199,7 @@ export class WebRTCPeerConnectionEngine extends WebRTCPeerConnectionExtension {
       printError(`initialize: the engine could not start: ${(e as { message?: string })?.message ?? String(e)}`);
       return Error.FAILED;
     }
-    const peer = endpoint.createPeer({ ...ws, relayOnly: config.extra.iceTransportPolicy === "relay" });
+    const peer = endpoint.createPeer({ ...ws, relayOnly: relay !== null || config.extra.iceTransportPolicy === "relay" });
     if (!peer) {
       if (owns) endpoint.close();
       printError("initialize: the engine refused a new connection (limit reached or endpoint closed).");
@@ -178,7 +219,7 @@ export class WebRTCPeerConnectionEngine extends WebRTCPeerConnectionExtension {
     this.maxMessage = 65536;
     const gen = ++this.generation;
     this.wire(peer, gen);
-    void this.startGathering(peer, endpoint, config, ws, gen);
+    void this.startGathering(peer, endpoint, config, ws, gen, relay);
     return Error.OK;
   }
 
@@ -242,12 +283,14 @@ export class WebRTCPeerConnectionEngine extends WebRTCPeerConnectionExtension {
   }
 
   /** Sockets bound, ICE server names resolved: then gathering may run. */
-  private async startGathering(peer: PeerHandle, endpoint: Endpoint, config: PeerConfig, ws: WasmrtcConfig, gen: number): Promise<void> {
+  private async startGathering(peer: PeerHandle, endpoint: Endpoint, config: PeerConfig, ws: WasmrtcConfig, gen: number,
+    relay: RelayConfig | null): Promise<void> {
     try {
       await endpoint.ready;
     } catch (e) {
       if (gen !== this.generation) return;
-      printError(`WebRTC: cannot bind a socket: ${(e as { message?: string })?.message ?? String(e)}`);
+      const why = (e as { message?: string })?.message ?? String(e);
+      printError(relay ? `WebRTC: cannot reach the relay: ${why}` : `WebRTC: cannot bind a socket: ${why}`);
       this._queue(() => {
         if (gen === this.generation) this.conn = ConnectionState.STATE_FAILED;
       });
@@ -255,6 +298,10 @@ export class WebRTCPeerConnectionEngine extends WebRTCPeerConnectionExtension {
     }
     if (gen !== this.generation || peer.closed) return;
     for (const { socket, address } of endpoint.hostAddresses()) peer.addHost(socket, address);
+    if (relay) {
+      // The relay is the connection's TURN server, reached through the WebSocket; iceServers still add STUN/TURN elsewhere.
+      peer.addServer("turn", RELAY_SERVER_ADDRESS, relay.username, relay.credential);
+    }
     const servers: Array<{ kind: "stun" | "turn"; host: string; port: number; username: string; credential: string }> = [];
     for (const s of config.iceServers) {
       for (const url of s.urls) {

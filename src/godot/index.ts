@@ -16,4 +16,4 @@ export {
   type IceServer,
 } from "./peer_connection.js";
 export { WebRTCPeerConnectionJS, setRTCPeerConnectionImplementation, hasBrowserWebRTC } from "./browser_extension.js";
-export { WebRTCPeerConnectionEngine, setEngineRuntime, type EngineRuntime, type WasmrtcConfig } from "./engine_extension.js";
+export { WebRTCPeerConnectionEngine, setEngineRuntime, type EngineRuntime, type WasmrtcConfig, type RelayConfig } from "./engine_extension.js";

@@ -1,0 +1,203 @@
+// The relay server: pages and workers have no UDP, so their engine speaks
+// TURN (RFC 8656) to this server in WebSocket frames, and the server holds one
+// UDP socket per allocation. It is meant to face the Internet with its
+// defaults: credentials before anything is allocated, an Origin allowlist,
+// caps on clients and allocations, quotas, bounded buffers, and no datagram to
+// a private, loopback, link-local, multicast or own address unless allowed.
+import { createServer as createHttpServer, type IncomingMessage, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import { networkInterfaces } from "node:os";
+import type { Duplex } from "node:stream";
+import { WebSocketServer, type WebSocket } from "ws";
+import { AddressPolicy, parseCidr, type Cidr } from "./address-policy.js";
+import { RELAY_DEFAULTS, type RelayServerOptions, type ResolvedRelayOptions } from "./options.js";
+import { DatagramQuota } from "./rate-limit.js";
+import { RelaySession, type SessionHost } from "./session.js";
+import { newRelayStats, type RelayStats } from "./stats.js";
+
+export interface RelayServer {
+  /** ws:// (or wss://) URL of the listening socket, with the address it bound. */
+  readonly url: string;
+  readonly port: number;
+  stats(): RelayStats;
+  /** Closes every client (1001) and allocation, then the listening socket. */
+  close(): Promise<void>;
+}
+
+const MAX_FRAME_OVERHEAD = 200;  // STUN header and attributes around a datagram in a Send indication
+
+function resolveOptions(o: RelayServerOptions): ResolvedRelayOptions {
+  if (typeof o.secret !== "string" || o.secret.length < 8) {
+    throw new TypeError("createRelayServer: `secret` must be a string of at least 8 characters (the TURN REST API shared secret)");
+  }
+  const allow: Cidr[] = [];
+  for (const a of o.allow ?? []) {
+    const c = typeof a === "string" ? parseCidr(a) : a;
+    if (!c) throw new TypeError(`createRelayServer: allow entry '${String(a)}' is not a CIDR (e.g. 127.0.0.1/32)`);
+    allow.push(c);
+  }
+  const relayIp = o.relayIp ?? RELAY_DEFAULTS.relayIp;
+  let externalIp = o.externalIp ?? relayIp;
+  if (externalIp === "0.0.0.0") {
+    const found = Object.values(networkInterfaces()).flat().find((i) => i && i.family === "IPv4" && !i.internal);
+    if (!found) throw new TypeError("createRelayServer: no external IPv4 address found; set `externalIp` (or `relayIp`)");
+    externalIp = found.address;
+  }
+  const positive = (v: number | undefined, d: number, name: string) => {
+    const x = v ?? d;
+    if (!(typeof x === "number" && x > 0)) throw new TypeError(`createRelayServer: \`${name}\` must be a positive number`);
+    return x;
+  };
+  return {
+    secret: o.secret,
+    port: o.port ?? RELAY_DEFAULTS.port,
+    host: o.host ?? RELAY_DEFAULTS.host,
+    path: o.path ?? RELAY_DEFAULTS.path,
+    tls: o.tls,
+    origins: o.origins ?? [],
+    allow,
+    relayIp,
+    externalIp,
+    realm: o.realm ?? RELAY_DEFAULTS.realm,
+    defaultLifetimeSeconds: positive(o.defaultLifetimeSeconds, RELAY_DEFAULTS.defaultLifetimeSeconds, "defaultLifetimeSeconds"),
+    maxLifetimeSeconds: positive(o.maxLifetimeSeconds, RELAY_DEFAULTS.maxLifetimeSeconds, "maxLifetimeSeconds"),
+    maxAllocations: positive(o.maxAllocations, RELAY_DEFAULTS.maxAllocations, "maxAllocations"),
+    maxAllocationsPerUser: positive(o.maxAllocationsPerUser, RELAY_DEFAULTS.maxAllocationsPerUser, "maxAllocationsPerUser"),
+    maxClients: positive(o.maxClients, RELAY_DEFAULTS.maxClients, "maxClients"),
+    maxClientsPerIp: positive(o.maxClientsPerIp, RELAY_DEFAULTS.maxClientsPerIp, "maxClientsPerIp"),
+    maxDatagramBytes: Math.min(65507, positive(o.maxDatagramBytes, RELAY_DEFAULTS.maxDatagramBytes, "maxDatagramBytes")),
+    allocationQuota: { ...RELAY_DEFAULTS.allocationQuota, ...o.allocationQuota },
+    totalQuota: { ...RELAY_DEFAULTS.totalQuota, ...o.totalQuota },
+    clientBufferBytes: positive(o.clientBufferBytes, RELAY_DEFAULTS.clientBufferBytes, "clientBufferBytes"),
+    idleTimeoutMs: positive(o.idleTimeoutMs, RELAY_DEFAULTS.idleTimeoutMs, "idleTimeoutMs"),
+    authTimeoutMs: positive(o.authTimeoutMs, RELAY_DEFAULTS.authTimeoutMs, "authTimeoutMs"),
+    unauthenticatedFramesPerSecond: positive(o.unauthenticatedFramesPerSecond, RELAY_DEFAULTS.unauthenticatedFramesPerSecond, "unauthenticatedFramesPerSecond"),
+    maxAuthFailures: positive(o.maxAuthFailures, RELAY_DEFAULTS.maxAuthFailures, "maxAuthFailures"),
+    maxPermissionsPerAllocation: positive(o.maxPermissionsPerAllocation, RELAY_DEFAULTS.maxPermissionsPerAllocation, "maxPermissionsPerAllocation"),
+    maxChannelsPerAllocation: positive(o.maxChannelsPerAllocation, RELAY_DEFAULTS.maxChannelsPerAllocation, "maxChannelsPerAllocation"),
+    log: o.log ?? (() => undefined),
+    now: o.now ?? (() => performance.now()),
+  };
+}
+
+const originAllowed = (origins: string[], origin: string | undefined) =>
+  origin === undefined || origins.includes("*") || origins.includes(origin);
+
+function refuseUpgrade(socket: Duplex, status: number, text: string): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
+}
+
+/** Starts a relay; resolves once it listens. */
+export async function createRelayServer(options: RelayServerOptions): Promise<RelayServer> {
+  const o = resolveOptions(options);
+  const stats = newRelayStats();
+  const perUser = new Map<string, number>();
+  const perIp = new Map<string, number>();
+  const sessions = new Set<RelaySession>();
+  const own = [o.relayIp, o.externalIp, o.host].filter((ip) => ip !== "0.0.0.0" && ip !== "::");
+  const host: SessionHost = {
+    options: o,
+    policy: new AddressPolicy(o.allow, own),
+    stats,
+    totalQuota: new DatagramQuota(o.totalQuota.datagramsPerSecond, o.totalQuota.bytesPerSecond, o.now),
+    now: o.now,
+    reserveAllocation(user) {
+      if (stats.allocations >= o.maxAllocations) return { code: 508, reason: "Insufficient Capacity: the relay is full" };
+      const n = perUser.get(user) ?? 0;
+      if (n >= o.maxAllocationsPerUser) return { code: 486, reason: "Allocation Quota Reached" };
+      perUser.set(user, n + 1);
+      stats.allocations++;
+      return null;
+    },
+    releaseAllocation(user) {
+      stats.allocations--;
+      const n = (perUser.get(user) ?? 1) - 1;
+      if (n <= 0) perUser.delete(user);
+      else perUser.set(user, n);
+    },
+  };
+
+  const http: Server = o.tls ? createHttpsServer({ key: o.tls.key, cert: o.tls.cert }) : createHttpServer();
+  http.on("request", (_req, res) => {
+    res.writeHead(426, { "content-type": "text/plain", connection: "close" });
+    res.end("wasmrtc relay: connect with a WebSocket (TURN in binary frames)\n");
+  });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: o.maxDatagramBytes + MAX_FRAME_OVERHEAD, perMessageDeflate: false });
+  const refuse = (socket: Duplex, why: string, status: number, text: string) => {
+    stats.connectionsRefused++;
+    stats.refusedUpgrades[why] = (stats.refusedUpgrades[why] ?? 0) + 1;
+    refuseUpgrade(socket, status, text);
+  };
+  http.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on("error", () => undefined);
+    const path = (req.url ?? "/").split("?")[0];
+    if (path !== o.path) return refuse(socket, "path", 404, "Not Found");
+    const origin = req.headers.origin;
+    if (!originAllowed(o.origins, origin)) {
+      o.log(`relay: upgrade from origin ${origin} refused (not in the allowlist)`);
+      return refuse(socket, "origin", 403, "Forbidden: origin not allowed");
+    }
+    if (sessions.size >= o.maxClients) return refuse(socket, "capacity", 503, "Service Unavailable: the relay is full");
+    const ip = req.socket.remoteAddress ?? "?";
+    if ((perIp.get(ip) ?? 0) >= o.maxClientsPerIp) return refuse(socket, "per-ip", 429, "Too Many Requests: too many connections from this address");
+    perIp.set(ip, (perIp.get(ip) ?? 0) + 1);
+    let counted = true;
+    const uncount = () => {
+      if (!counted) return;
+      counted = false;
+      const n = (perIp.get(ip) ?? 1) - 1;
+      if (n <= 0) perIp.delete(ip);
+      else perIp.set(ip, n);
+    };
+    socket.once("close", uncount);
+    wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+      stats.connectionsAccepted++;
+      const family = req.socket.remoteFamily === "IPv6" ? 6 : 4;
+      const session = new RelaySession(host, ws, { family, ip: ip.replace(/^::ffff:/, ""), port: req.socket.remotePort ?? 0 });
+      sessions.add(session);
+      stats.clients = sessions.size;
+      ws.on("message", (data: Buffer, isBinary: boolean) => session.onFrame(data, isBinary));
+      ws.on("error", () => undefined);  // e.g. an oversize frame: ws closes with 1009 and says why
+      ws.on("close", () => {
+        session.ended();
+        sessions.delete(session);
+        stats.clients = sessions.size;
+        uncount();
+      });
+    });
+  });
+
+  const sweep = setInterval(() => {
+    const now = o.now();
+    for (const s of sessions) s.sweep(now);
+  }, 1000);
+  sweep.unref?.();
+
+  await new Promise<void>((resolve, reject) => {
+    http.once("error", reject);
+    http.listen(o.port, o.host, () => {
+      http.off("error", reject);
+      resolve();
+    });
+  });
+  const addr = http.address();
+  const port = typeof addr === "object" && addr ? addr.port : o.port;
+  const shownHost = o.host === "0.0.0.0" ? "127.0.0.1" : o.host.includes(":") ? `[${o.host}]` : o.host;
+  const url = `${o.tls ? "wss" : "ws"}://${shownHost}:${port}${o.path}`;
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    port,
+    stats: () => ({ ...stats, refusedUpgrades: { ...stats.refusedUpgrades } }),
+    close() {
+      closing ??= (async () => {
+        clearInterval(sweep);
+        for (const s of sessions) s.close(1001, "relay shutting down");
+        for (const c of wss.clients) c.terminate();
+        await new Promise<void>((r) => wss.close(() => r()));
+        await new Promise<void>((r) => http.close(() => r()));
+      })();
+      return closing;
+    },
+  };
+}
