@@ -2,40 +2,19 @@
 // build and prints the script's JSON result. Meant to run inside a private
 // network namespace (see runInChromium in browser.ts): it serves dist/ on
 // 127.0.0.1 and loads a page that imports dist/browser.js.
-import { createServer } from "node:http";
-import { readFile } from "node:fs/promises";
-import { extname, resolve } from "node:path";
+//
+//   node chromium-runner.mjs DIST_DIR SCRIPT_FILE [worker]
+//
+// With "worker" the script runs in a dedicated module worker the page starts
+// (see page-server.mjs) instead of in the page itself.
 import { chromium } from "playwright-core";
+import { parseRunnerArgs, printResult, startPageServer, workerResult } from "./page-server.mjs";
 
-const [, , distDir, scriptFile] = process.argv;
-const script = await readFile(scriptFile, "utf8");
-const types = { ".js": "text/javascript", ".wasm": "application/wasm", ".html": "text/html", ".map": "application/json" };
-const server = createServer(async (req, res) => {
-  try {
-    const url = new URL(req.url, "http://127.0.0.1");
-    if (url.pathname === "/") {
-      res.writeHead(200, { "content-type": "text/html" });
-      res.end(`<!doctype html><meta charset="utf-8"><title>wasmrtc</title><script type="module">
-        import * as wasmrtc from "/dist/browser.js";
-        window.__run = async () => { ${script} };
-        window.__ready = true;
-      </script>`);
-      return;
-    }
-    const file = resolve(distDir, "." + url.pathname.replace(/^\/dist/, ""));
-    if (!file.startsWith(resolve(distDir))) throw new Error("outside dist");
-    const body = await readFile(file);
-    res.writeHead(200, { "content-type": types[extname(file)] ?? "application/octet-stream" });
-    res.end(body);
-  } catch {
-    res.writeHead(404);
-    res.end();
-  }
-});
-await new Promise((r) => server.listen(0, "127.0.0.1", r));
-const port = server.address().port;
+const { distDir, script, worker } = await parseRunnerArgs();
+const server = await startPageServer(distDir, script, { worker });
 let browser;
 let result;
+const logs = [];
 try {
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
@@ -48,17 +27,17 @@ try {
   });
   const context = await browser.newContext({ permissions: ["camera", "microphone"] });
   const page = await context.newPage();
-  const logs = [];
   page.on("console", (m) => logs.push(`${m.type()}: ${m.text()}`));
   page.on("pageerror", (e) => logs.push(`pageerror: ${e.message}`));
-  await page.goto(`http://127.0.0.1:${port}/`);
+  // (playwright reports a dedicated worker's console messages on the page too)
+  await page.goto(server.url);
   await page.waitForFunction(() => window.__ready === true, null, { timeout: 20000 });
   const value = await page.evaluate(() => window.__run());
-  result = { ok: true, value, logs };
+  result = worker ? workerResult(value, logs) : { ok: true, value, logs };
 } catch (e) {
-  result = { ok: false, error: String(e?.stack ?? e) };
+  result = { ok: false, error: String(e?.stack ?? e), logs };
 } finally {
   await browser?.close();
   server.close();
 }
-process.stdout.write("\n@@RESULT@@" + JSON.stringify(result) + "\n");
+printResult(result);
