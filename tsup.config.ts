@@ -16,6 +16,18 @@ export default defineConfig([
     outDir: "dist",
   },
   {
+    // The relay's command line (bin wasmrtc-relay).
+    entry: { "relay-cli": "src/relay/cli.ts" },
+    format: ["esm"],
+    platform: "node",
+    target: "node20",
+    banner: { js: "#!/usr/bin/env node" },
+    sourcemap: true,
+    clean: false,
+    splitting: false,
+    outDir: "dist",
+  },
+  {
     entry: { browser: "src/browser.ts" },
     format: ["esm"],
     platform: "browser",

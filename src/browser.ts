@@ -3,7 +3,12 @@
 // wasmrtc relay over a WebSocket.
 import { setDefaultWasmUrl } from "./engine/loader.js";
 
-setDefaultWasmUrl(new URL("./wasmrtc.wasm", import.meta.url));
+// import.meta.url is empty in a classic-script (IIFE/CJS) bundle: then the page passes wasmUrl to loadBrowserEngine().
+try {
+  setDefaultWasmUrl(new URL("./wasmrtc.wasm", import.meta.url));
+} catch {
+  setDefaultWasmUrl();
+}
 
 export * from "./common.js";
 import { WebRTCPeerConnection, hasBrowserWebRTC } from "./godot/index.js";

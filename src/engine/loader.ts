@@ -45,33 +45,48 @@ function defaultLog(level: number, message: string): void {
   else if (level === 2) console.warn(`[wasmrtc] ${message}`);
 }
 
+/** Reads the module's bytes from a location; the Node entry installs one for file: URLs and paths. */
+export type ModuleReader = (url: string | URL) => Promise<Uint8Array | ArrayBuffer>;
+let fileReader: ModuleReader | null = null;
+
+/** Lets the Node entry read file: URLs and paths (the browser build never contains node:fs). */
+export function setModuleFileReader(reader: ModuleReader | null): void {
+  fileReader = reader;
+}
+
+const isWasm = (b: Uint8Array | ArrayBuffer) => {
+  const u = b instanceof Uint8Array ? b : new Uint8Array(b);
+  return u.length >= 4 && u[0] === 0 && u[1] === 0x61 && u[2] === 0x73 && u[3] === 0x6d;
+};
+
 async function readModuleBytes(opts: LoadOptions): Promise<Uint8Array | ArrayBuffer> {
   if (opts.wasmBinary) return opts.wasmBinary;
   const urls = opts.wasmUrl ? [opts.wasmUrl] : defaultUrls;
   if (urls.length === 0) throw new Error("wasmrtc: no wasmBinary given and no default module location set");
-  const isNode = typeof process !== "undefined" && !!process.versions?.node;
-  const href = String(urls[0]);
-  if (isNode && (href.startsWith("file:") || !/^[a-z]+:/i.test(href))) {
-    // Indirect import keeps bundlers for browsers from pulling node:fs.
-    const fsName = "node:fs/promises";
-    const fs = (await import(/* @vite-ignore */ fsName)) as typeof import("node:fs/promises");
-    const urlName = "node:url";
-    const { fileURLToPath } = (await import(/* @vite-ignore */ urlName)) as typeof import("node:url");
-    let lastError: unknown;
-    for (const u of urls) {
-      const h = String(u);
-      try {
-        return await fs.readFile(h.startsWith("file:") ? fileURLToPath(h) : h);
-      } catch (e) {
-        lastError = e;
+  let lastError: unknown;
+  for (const u of urls) {
+    const href = String(u);
+    try {
+      let bytes: Uint8Array | ArrayBuffer;
+      if (href.startsWith("file:") || (!/^[a-z][a-z0-9+.-]*:/i.test(href) && fileReader)) {
+        if (!fileReader) throw new Error(`wasmrtc: cannot read ${href} here (file URLs need the Node entry)`);
+        bytes = await fileReader(u);
+      } else {
+        const res = await fetch(u);
+        if (!res.ok) throw new Error(`wasmrtc: cannot fetch ${href}: HTTP ${res.status}`);
+        bytes = await res.arrayBuffer();
       }
+      if (!isWasm(bytes)) {
+        // A dev server that answers every unknown path with index.html (Vite with pre-bundled deps) lands here.
+        throw new Error(`wasmrtc: ${href} is not a WebAssembly module (wrong URL?). With a bundler, pass ` +
+          "wasmUrl (e.g. Vite: import wasmUrl from 'wasmrtc/wasmrtc.wasm?url'), or exclude wasmrtc from Vite's optimizeDeps");
+      }
+      return bytes;
+    } catch (e) {
+      lastError = e;
     }
-    throw lastError;
   }
-  const url = urls[0]!;
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`wasmrtc: cannot fetch ${href}: ${res.status}`);
-  return res.arrayBuffer();
+  throw lastError;
 }
 
 let defaultUrls: Array<string | URL> = [];

@@ -8,12 +8,17 @@ import type { Transport } from "../net/transport.js";
 import type { CryptoProvider } from "../crypto/provider.js";
 import { Engine } from "./engine.js";
 import { Endpoint, type EndpointOptions } from "./endpoint.js";
-import { setDefaultWasmUrl } from "./loader.js";
+import { setDefaultWasmUrl, setModuleFileReader } from "./loader.js";
 import { readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 
 // Beside the bundle in dist/; when running from the source tree (tests), the build output.
 setDefaultWasmUrl(new URL("./wasmrtc.wasm", import.meta.url), new URL("../../dist/wasmrtc.wasm", import.meta.url));
+setModuleFileReader((u) => {
+  const h = String(u);
+  return readFile(h.startsWith("file:") ? fileURLToPath(h) : h);
+});
 
 let shared: Promise<Engine> | undefined;
 let sharedSync: Engine | undefined;

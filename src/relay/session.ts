@@ -361,10 +361,12 @@ export class RelaySession {
       s.droppedQuota++;
       return;
     }
-    if (this.ws.bufferedAmount > this.host.options.clientBufferBytes) {
+    const queued = this.ws.bufferedAmount;
+    if (queued > this.host.options.clientBufferBytes) {
       s.droppedSlowClient++;
       return;
     }
+    if (queued > s.maxClientBufferedBytes) s.maxClientBufferedBytes = queued;
     const ch = alloc.channelFor(from, now);
     const frame = ch !== null
       ? buildChannelData(ch, data)

@@ -22,6 +22,8 @@ export interface RelayStats {
   closedIdle: number;
   closedUnauthenticated: number;
   closedForRate: number;
+  /** Largest WebSocket queue seen for one client when the relay added a frame (bytes). */
+  maxClientBufferedBytes: number;
   /** Upgrades refused, by reason ("origin", "capacity", "per-ip", "path"). */
   refusedUpgrades: Record<string, number>;
 }
@@ -31,6 +33,6 @@ export function newRelayStats(): RelayStats {
     clients: 0, allocations: 0, connectionsAccepted: 0, connectionsRefused: 0, framesIn: 0, allocationsCreated: 0,
     allocationsExpired: 0, datagramsToPeers: 0, datagramsFromPeers: 0, bytesToPeers: 0, bytesFromPeers: 0,
     authFailures: 0, forbiddenPeers: 0, malformedFrames: 0, internalErrors: 0, droppedNoPermission: 0, droppedQuota: 0,
-    droppedOversize: 0, droppedSlowClient: 0, closedIdle: 0, closedUnauthenticated: 0, closedForRate: 0, refusedUpgrades: {},
+    droppedOversize: 0, droppedSlowClient: 0, closedIdle: 0, closedUnauthenticated: 0, closedForRate: 0, maxClientBufferedBytes: 0, refusedUpgrades: {},
   };
 }
