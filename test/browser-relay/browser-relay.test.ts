@@ -17,10 +17,8 @@ import { canUnshare, repoRoot, runNodeInNetns } from "../helpers/netns.js";
 const HARNESS = resolve(__dirname, "harness.ts");
 const DISCONNECTED_AFTER = 2000;
 const FAILED_AFTER = 6000;
-const JOBS = [
-  ...["engine", "ndc", "browser"].flatMap((remote) => [true, false].map((weOffer) => ({ remote, weOffer }))),
-  { kill: true, remote: "engine", disconnectedAfterMs: DISCONNECTED_AFTER, failedAfterMs: FAILED_AFTER },
-];
+const CONNECTIONS = ["engine", "ndc", "browser"].flatMap((remote) => [true, false].map((weOffer) => ({ remote, weOffer })));
+const JOBS = [...CONNECTIONS, { kill: true, remote: "engine", disconnectedAfterMs: DISCONNECTED_AFTER, failedAfterMs: FAILED_AFTER }];
 const CONNECTED = 2;
 const DISCONNECTED = 3;
 const FAILED = 4;
@@ -76,7 +74,7 @@ for (const b of BROWSERS) {
       expect(v.results).toHaveLength(JOBS.length);
     });
 
-    for (const job of JOBS.filter((j) => !("kill" in j))) {
+    for (const job of CONNECTIONS) {
       it(`${job.remote}, ${job.weOffer ? "the page offers" : "the remote offers"}: every mode, text and binary, 1 B … 256 KiB, echoes intact`, () => {
         const rec = value().results.find((r) => !r.kill && r.remote === job.remote && r.weOffer === job.weOffer)!;
         expect(rec.errors).toEqual([]);

@@ -9,8 +9,7 @@
 //
 // No Node reaches a bundle: (1) the output JS is scanned for node:
 // specifiers, require(, and Node globals (process., Buffer, __dirname,
-// global.) with a two-entry allowlist for the loader's guarded Node branch
-// (see ALLOWED below); (2) the module graph (esbuild's metafile, Rollup's
+// global.), with no allowlist; (2) the module graph (esbuild's metafile, Rollup's
 // module info for Vite, the esbuild metafile of src/browser.ts and the
 // sources of dist/browser.js.map) holds no Node-only module of the package
 // and no node:* import; (3) in the page, after the engine ran,
@@ -78,26 +77,8 @@ function sizes(out: string): { js: number; jsGzip: number; wasm: number; files: 
   return { js, jsGzip, wasm, files: files.map((f) => relative(out, f)) };
 }
 
-// The only Node-looking text allowed in a bundle: the loader's Node branch in
-// src/engine/loader.ts (readModuleBytes), which dist/browser.js keeps because
-// the same loader serves the Node entry:
-//   const isNode = typeof process !== "undefined" && !!process.versions?.node;
-//   if (isNode && (file: URL or plain path)) {
-//     const fsName = "node:fs/promises"; ... await import(/* @vite-ignore */ fsName) ...
-//     const urlName = "node:url"; ... await import(/* @vite-ignore */ urlName) ...
-//   }
-//   ... await fetch(url)
-// (a) the `process` test is guarded by `typeof process`, which is "undefined"
-// in a page, so isNode is false there; (b) the two node: strings are read only
-// inside that branch, as dynamic import() of a variable that no bundler
-// resolves at build time. Minifiers (esbuild's, and Vite's, which is esbuild)
-// fold the first constant into a literal `import("node:fs/promises")`; that
-// form is allowed too, but only between the `typeof process` test and the
-// loader's fetch( -- i.e. inside the guarded branch -- which scan() checks.
-const ALLOWED = {
-  nodeCheck: /typeof process\s*(?:!==?\s*"undefined"|<\s*"u")\s*&&\s*!!process\.versions\?\.node/g,
-  nodeSpecifier: /(?:(?:\b(?:const|let|var)\s+|[,;{]\s*)[\w$]+\s*=\s*|\bimport\(\s*(?:\/\*\s*@vite-ignore\s*\*\/\s*)?)"node:(?:fs\/promises|url)"/g,
-};
+// Nothing Node-looking may appear in a bundle: the browser entry has no Node
+// branch at all (the Node entry installs the loader's file reader itself).
 const FORBIDDEN: Array<[string, RegExp]> = [
   ["node: specifier", /["'`]node:[\w/]+/g],
   ["require(", /require\s*\(/g],
@@ -108,38 +89,21 @@ const FORBIDDEN: Array<[string, RegExp]> = [
   ["global. / global[", /(?<![\w$.])global\s*[.[]/g],
 ];
 
-interface ScanResult { hits: string[]; allowed: string[] }
+interface ScanResult { hits: string[] }
 
 function scan(js: string): ScanResult {
-  const allowed: string[] = [];
-  const blank = (s: string, from: number, len: number): string => s.slice(0, from) + " ".repeat(len) + s.slice(from + len);
-  let rest = js;
-  const checks = [...js.matchAll(ALLOWED.nodeCheck)];
-  for (const m of checks) {
-    allowed.push(m[0]);
-    rest = blank(rest, m.index!, m[0].length);
-  }
-  for (const m of js.matchAll(ALLOWED.nodeSpecifier)) {
-    // Inside the guarded branch: after a `typeof process` test, before the next fetch(.
-    const guard = checks.filter((c) => c.index! < m.index!).pop();
-    const fetchAt = guard ? js.indexOf("fetch(", guard.index!) : -1;
-    if (!guard || fetchAt < m.index! || m.index! - guard.index! > 1000) continue; // stays in `rest`: a hit below
-    allowed.push(m[0]);
-    rest = blank(rest, m.index!, m[0].length);
-  }
   const hits: string[] = [];
   for (const [what, re] of FORBIDDEN) {
-    for (const m of rest.matchAll(re)) hits.push(`${what}: …${js.slice(Math.max(0, m.index! - 80), m.index! + 80)}…`);
+    for (const m of js.matchAll(re)) hits.push(`${what}: …${js.slice(Math.max(0, m.index! - 80), m.index! + 80)}…`);
   }
-  return { hits, allowed };
+  return { hits };
 }
 
 function scanOutput(out: string): ScanResult {
-  const all: ScanResult = { hits: [], allowed: [] };
+  const all: ScanResult = { hits: [] };
   for (const f of filesUnder(out).filter((f) => f.endsWith(".js"))) {
     const r = scan(readFileSync(f, "utf8"));
     all.hits.push(...r.hits.map((h) => `${relative(out, f)}: ${h}`));
-    all.allowed.push(...r.allowed);
   }
   return all;
 }
@@ -351,7 +315,6 @@ describe.runIf(existsSync(chromiumPath))("the browser entry through bundlers", (
     // The shipped file itself, before any bundler: only the allowlisted loader branch.
     const s = scan(readFileSync(join(repo, "dist/browser.js"), "utf8"));
     expect(s.hits).toEqual([]);
-    expect(s.allowed).toHaveLength(3);
   }, 120000);
 
   // esbuild keeps `new URL("./wasmrtc.wasm", import.meta.url)` as it is, and in
@@ -366,7 +329,6 @@ describe.runIf(existsSync(chromiumPath))("the browser entry through bundlers", (
     copyFileSync(wasm, join(project.out, "wasmrtc.wasm"));
     const s = scanOutput(project.out);
     expect(s.hits).toEqual([]);
-    expect(s.allowed).toHaveLength(3);
     const r = runInPage(project.out);
     expectStun(r, /^\/wasmrtc\.wasm$/);
     report("esbuild default URL", ms, project.out, r.ms);
@@ -383,7 +345,6 @@ describe.runIf(existsSync(chromiumPath))("the browser entry through bundlers", (
     expect(checkMetafile(meta, project.dir, "esbuild-file-loader.js")).toEqual([]);
     const s = scanOutput(project.out);
     expect(s.hits).toEqual([]);
-    expect(s.allowed).toHaveLength(3);
     const r = runInPage(project.out);
     expectStun(r, /^\/wasmrtc-[A-Z0-9]+\.wasm$/);
     report("esbuild file loader (minified)", ms, project.out, r.ms);
@@ -397,7 +358,6 @@ describe.runIf(existsSync(chromiumPath))("the browser entry through bundlers", (
     expect(graph.map((g) => g.id)).toContain(join(repo, "dist/browser.js"));
     const s = scanOutput(project.out);
     expect(s.hits).toEqual([]);
-    expect(s.allowed).toHaveLength(3);
     // The ?url import and the entry's own new URL(...) name the same asset: one .wasm is emitted.
     expect(sizes(project.out).files.filter((f) => f.endsWith(".wasm"))).toHaveLength(1);
     const r = runInPage(project.out);
@@ -413,7 +373,6 @@ describe.runIf(existsSync(chromiumPath))("the browser entry through bundlers", (
     expect(checkViteGraph(graph, project)).toEqual([]);
     const s = scanOutput(project.out);
     expect(s.hits).toEqual([]);
-    expect(s.allowed).toHaveLength(3);
     const r = runInPage(project.out);
     expectStun(r, /^\/assets\/wasmrtc-[\w-]+\.wasm$/);
     report("Vite default URL", ms, project.out, r.ms);
