@@ -1,5 +1,5 @@
 // werift, @roamhq/wrtc and node-datachannel as remote peers in this process,
-// each configured to use only 127.0.0.1 (see /work/shared/TESTING.md).
+// each configured to use only 127.0.0.1 (werift skips loopback unless told; see docs/architecture.md, testing).
 import { createRequire } from "node:module";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
