@@ -8,12 +8,14 @@ export { NodeCryptoProvider } from "./crypto/node.js";
 export { NobleCryptoProvider } from "./crypto/noble.js";
 export type { CryptoProvider } from "./crypto/provider.js";
 export { NodeUdpTransport } from "./net/udp.js";
+export { DenoUdpTransport, hasDenoDatagram } from "./net/deno-udp.js";
 export * from "./net/index.js";
 export * from "./relay/index.js";
 
 import { WebRTCPeerConnection, setEngineRuntime } from "./godot/index.js";
 import { loadNodeEngineSync } from "./engine/node.js";
 import { NodeUdpTransport } from "./net/udp.js";
+import { DenoUdpTransport, hasDenoDatagram } from "./net/deno-udp.js";
 import { RealClock } from "./net/clock.js";
 import { setDefaultWebSocket, type WebSocketConstructor } from "./net/websocket-relay.js";
 import { WebSocket as WsWebSocket } from "ws";
@@ -28,7 +30,8 @@ if (typeof (globalThis as { WebSocket?: unknown }).WebSocket !== "function") {
 const realClock = new RealClock();
 setEngineRuntime({
   engine: () => loadNodeEngineSync(),
-  transport: () => new NodeUdpTransport(),
+  // Deno: its own UDP API where --unstable-net offers it (its node:dgram layer is slower).
+  transport: () => (hasDenoDatagram() ? new DenoUdpTransport() : new NodeUdpTransport()),
   clock: () => realClock,
 });
 WebRTCPeerConnection.set_default_extension("WebRTCPeerConnectionEngine");

@@ -76,6 +76,12 @@ class UdpSocket implements DatagramSocket {
   }
 }
 
+// Deno's node:dgram allocates a receive buffer as large as the socket's
+// SO_RCVBUF for every datagram (4 MiB: ~1.7 ms per datagram), so there the
+// kernel default stays unless the caller asks.
+const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
+const DEFAULT_BUFFER = isDeno ? undefined : 4 * 1024 * 1024;
+
 export class NodeUdpTransport implements Transport {
   constructor(private readonly opts: NodeUdpOptions = {}) {}
 
@@ -85,8 +91,8 @@ export class NodeUdpTransport implements Transport {
     return new Promise((resolve, reject) => {
       const sock = dgram.createSocket({
         type: family === 6 ? "udp6" : "udp4",
-        recvBufferSize: this.opts.recvBufferSize ?? 4 * 1024 * 1024,
-        sendBufferSize: this.opts.sendBufferSize ?? 4 * 1024 * 1024,
+        recvBufferSize: this.opts.recvBufferSize ?? DEFAULT_BUFFER,
+        sendBufferSize: this.opts.sendBufferSize ?? DEFAULT_BUFFER,
         ipv6Only: family === 6,
         // Destinations are always IP literals: skip dns.lookup (and its extra tick) on every send.
         lookup: ((address: string, fam: unknown, cb: (err: Error | null, a: string, f: number) => void) =>
@@ -123,7 +129,11 @@ export class NodeUdpTransport implements Transport {
         all.push(i.address);
       }
     }
-    const allow = this.opts.allowAddresses;
-    return allow ? all.filter((a) => allow.includes(a)).concat(allow.filter((a) => !all.includes(a) && a.startsWith("127."))) : all;
+    return filterAllowed(all, this.opts.allowAddresses);
   }
+}
+
+/** Only the allowed addresses; loopback ones count even when no interface lists them. */
+export function filterAllowed(all: string[], allow: string[] | undefined): string[] {
+  return allow ? all.filter((a) => allow.includes(a)).concat(allow.filter((a) => !all.includes(a) && a.startsWith("127."))) : all;
 }

@@ -80,6 +80,25 @@ describe("packed tarball", () => {
     expect(res.message).toBe("packed");
   });
 
+  // Deno and Bun from their npm packages (devDependencies), on the same tarball and the same probe.
+  const runtimes: Array<[string, string, string[]]> = [
+    ["Deno (Deno.listenDatagram, --unstable-net)", join(repo, "node_modules/.bin/deno"), ["run", "-A", "--unstable-net"]],
+    ["Deno (its node:dgram)", join(repo, "node_modules/.bin/deno"), ["run", "-A"]],
+    ["Bun", join(repo, "node_modules/.bin/bun"), []],
+  ];
+  for (const [name, bin, args] of runtimes) {
+    it.runIf(existsSync(bin))(`works through ESM import in ${name}`, () => {
+      writeFileSync(join(dir, "esm.mjs"), `import * as w from "wasmrtc";\n${probe("w")}`);
+      const out = run(bin, [...args, "esm.mjs"], dir);
+      const res = JSON.parse(out.trim().split("\n").pop()!);
+      expect(res.ok).toBe(true);
+      expect(res.mapped).toEqual({ family: 4, ip: "127.0.0.1", port: res.local.port });
+      expect(res.engine).toBe(true);
+      expect(res.sent).toBe(true);
+      expect(res.message).toBe("packed");
+    }, 60000);
+  }
+
   it("works through CJS require", () => {
     writeFileSync(join(dir, "cjs.cjs"), `const w = require("wasmrtc");\n(async () => {${probe("w")}})();`);
     const res = JSON.parse(run("node", ["cjs.cjs"], dir));
