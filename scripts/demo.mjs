@@ -97,5 +97,9 @@ console.log("report:");
 console.log(`  setup        ${setupMs.toFixed(1)} ms`);
 console.log(`  throughput   ${(total / 1048576 / bulkSec).toFixed(1)} MiB/s (${totalMB} MiB in ${chunk / 1024} KiB messages, reliable ordered)`);
 console.log(`  round trip   median ${pct(0.5)} µs, p99 ${pct(0.99)} µs (${pings} × 100 bytes)`);
+if (process.env.DEMO_JSON) {
+  // One line for bench/runtimes.mjs.
+  console.log("@@DEMO@@" + JSON.stringify({ setupMs, mibPerSec: total / 1048576 / bulkSec, rttMedianUs: Number(pct(0.5)), rttP99Us: Number(pct(0.99)) }));
+}
 alice.close();
 bob.close();

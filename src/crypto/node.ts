@@ -68,7 +68,7 @@ class KeyCache {
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
 
 export class NodeCryptoProvider implements CryptoProvider {
-  readonly name = "node:crypto";
+  readonly name: string = "node:crypto";
   readonly hasRsa = true;
   /** The certificate key signs every handshake; a peer's certificate key verifies each of its handshakes. */
   private readonly signKeys = new KeyCache(64);

@@ -29,6 +29,8 @@ export interface CryptoProvider {
   digest(h: HashName, data: Uint8Array): Uint8Array;
   hmac(h: HashName, key: Uint8Array, data: Uint8Array): Uint8Array;
   aeadKeyNew(alg: AeadName, key: Uint8Array): AeadKey | null;
+  /** Optional: the core no longer uses this key (providers holding native contexts free them here). */
+  aeadKeyFree?(key: AeadKey): void;
   /** Returns ciphertext || 16-byte tag. */
   aeadSeal(key: AeadKey, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array | null;
   /** Returns the plaintext, or null when the tag does not verify. */

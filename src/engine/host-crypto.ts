@@ -49,7 +49,9 @@ export function createCryptoImports(provider: CryptoProvider, memory: () => Uint
       });
     },
     aead_key_free(id) {
+      const key = keys.get(id);
       keys.delete(id);
+      if (key) provider.aeadKeyFree?.(key);
     },
     aead_seal(id, nptr, nlen, aptr, alen, pptr, plen, out) {
       return guard(() => {

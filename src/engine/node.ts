@@ -1,6 +1,7 @@
 // Node defaults: node:crypto, UDP sockets, the real clock, and the .wasm that
 // ships beside this file in dist/.
 import { NodeCryptoProvider } from "../crypto/node.js";
+import { DenoOpenSslCryptoProvider } from "../crypto/deno-openssl.js";
 import { NodeUdpTransport } from "../net/udp.js";
 import { RealClock } from "../net/clock.js";
 import type { Clock } from "../net/clock.js";
@@ -20,6 +21,15 @@ setModuleFileReader((u) => {
   return readFile(h.startsWith("file:") ? fileURLToPath(h) : h);
 });
 
+/**
+ * The crypto the Node entry uses: node:crypto, and in Deno its AES-GCM records
+ * from OpenSSL over FFI when that loads (WASMRTC_DENO_CRYPTO=node turns it off).
+ */
+export function defaultNodeCrypto(): CryptoProvider {
+  const env = typeof process !== "undefined" ? process.env?.WASMRTC_DENO_CRYPTO : undefined;
+  return (env !== "node" && DenoOpenSslCryptoProvider.tryCreate()) || new NodeCryptoProvider();
+}
+
 let shared: Promise<Engine> | undefined;
 let sharedSync: Engine | undefined;
 
@@ -29,7 +39,7 @@ let sharedSync: Engine | undefined;
  */
 export function loadNodeEngineSync(): Engine {
   if (!sharedSync) {
-    sharedSync = Engine.loadSync({ crypto: new NodeCryptoProvider() }, (u) => {
+    sharedSync = Engine.loadSync({ crypto: defaultNodeCrypto() }, (u) => {
       const h = String(u);
       return readFileSync(h.startsWith("file:") ? fileURLToPath(h) : h);
     });
@@ -43,7 +53,7 @@ export function loadNodeEngine(opts: { crypto?: CryptoProvider; wasmBinary?: Uin
   if (opts.crypto || opts.wasmBinary) {
     return Engine.load({ crypto: opts.crypto ?? new NodeCryptoProvider(), wasmBinary: opts.wasmBinary });
   }
-  shared ??= Engine.load({ crypto: new NodeCryptoProvider() });
+  shared ??= Engine.load({ crypto: defaultNodeCrypto() });
   return shared;
 }
 
