@@ -7,3 +7,4 @@ export {
   WebSocketRelayTransport, setDefaultWebSocket, RELAY_SERVER_ADDRESS,
   type RelayTransportOptions, type WebSocketLike, type WebSocketConstructor, type RelaySocketStats,
 } from "./websocket-relay.js";
+export { ManualClock, ManualTransport, type OutgoingDatagram } from "./manual.js";
