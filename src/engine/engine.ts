@@ -2,7 +2,7 @@
 // owns the instance and the scratch buffers in wasm memory that carry packed
 // datagram records across the boundary.
 import type { CryptoProvider } from "../crypto/provider.js";
-import { loadEngine, loadEngineSync, type EngineInstance, type LogFn } from "./loader.js";
+import { instantiateEngine, loadEngine, loadEngineSync, type EngineInstance, type LogFn } from "./loader.js";
 
 export interface EngineOptions {
   crypto: CryptoProvider;
@@ -49,6 +49,11 @@ export class Engine {
 
   static async load(opts: EngineOptions): Promise<Engine> {
     return new Engine(await loadEngine(opts));
+  }
+
+  /** A fresh instance of an already compiled module (own memory, own certificate): synchronous everywhere. */
+  static instantiate(module: WebAssembly.Module, opts: Omit<EngineOptions, "wasmBinary" | "wasmUrl">): Engine {
+    return new Engine(instantiateEngine(module, opts));
   }
 
   /** Synchronous load where the host allows it (Node); `readSync` reads the module bytes. */

@@ -2,7 +2,7 @@
 export * from "./address.js";
 export type { BindOptions, DatagramSocket, Transport } from "./transport.js";
 export { RealClock, VirtualClock, type Clock, type TimerHandle } from "./clock.js";
-export { VirtualNetwork, VirtualHost, SeededRandom, type LinkConfig, type LinkStats, type NatType } from "./virtual.js";
+export { VirtualNetwork, VirtualHost, SeededRandom, type LinkConfig, type LinkStats, type NatType, type DatagramFate } from "./virtual.js";
 export {
   WebSocketRelayTransport, setDefaultWebSocket, RELAY_SERVER_ADDRESS,
   type RelayTransportOptions, type WebSocketLike, type WebSocketConstructor, type RelaySocketStats,

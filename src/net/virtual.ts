@@ -109,6 +109,8 @@ export class VirtualHost implements Transport {
   }
 }
 
+export type DatagramFate = "sent" | "lost" | "too-big" | "queue-full" | "duplicated" | "delivered" | "no-route";
+
 export class VirtualNetwork {
   readonly rng: SeededRandom;
   private readonly hosts = new Map<string, VirtualHost>();
@@ -124,6 +126,8 @@ export class VirtualNetwork {
   /** Host names (e.g. mDNS ".local") and the IPs they resolve to. */
   readonly names = new Map<string, string>();
   traceEnabled = false;
+  /** Sees every datagram's fate as it happens (conformance traces): sent, dropped and why, delivered. */
+  tap: ((kind: DatagramFate, from: NetAddress, to: NetAddress, data: Uint8Array) => void) | null = null;
 
   constructor(readonly clock: Clock, opts: { seed?: number; defaultLink?: LinkConfig } = {}) {
     this.rng = new SeededRandom(opts.seed ?? 1);
@@ -231,12 +235,15 @@ export class VirtualNetwork {
     const linkKey = `${from.ip}>${to.ip}`;
     const cfg = this.links.get(linkKey) ?? this.defaultLink;
     this.bump(linkKey, (s) => s.sent++);
+    this.tap?.("sent", from, to, data);
     if (cfg.mtu !== undefined && data.length > cfg.mtu) {
       this.bump(linkKey, (s) => s.droppedMtu++);
+      this.tap?.("too-big", from, to, data);
       return;
     }
     if (cfg.loss && this.rng.next() < cfg.loss) {
       this.bump(linkKey, (s) => s.droppedLoss++);
+      this.tap?.("lost", from, to, data);
       return;
     }
     const now = this.clock.now();
@@ -245,6 +252,7 @@ export class VirtualNetwork {
       const queuedBytes = this.queued.get(linkKey) ?? 0;
       if (cfg.queueBytes !== undefined && queuedBytes + data.length > cfg.queueBytes) {
         this.bump(linkKey, (s) => s.droppedQueue++);
+        this.tap?.("queue-full", from, to, data);
         return;
       }
       const start = Math.max(now, this.busyUntil.get(linkKey) ?? now);
@@ -254,7 +262,10 @@ export class VirtualNetwork {
       this.clock.setTimer(departAt, () => this.queued.set(linkKey, (this.queued.get(linkKey) ?? 0) - data.length));
     }
     const copies = cfg.duplicate && this.rng.next() < cfg.duplicate ? 2 : 1;
-    if (copies === 2) this.bump(linkKey, (s) => s.duplicated++);
+    if (copies === 2) {
+      this.bump(linkKey, (s) => s.duplicated++);
+      this.tap?.("duplicated", from, to, data);
+    }
     for (let c = 0; c < copies; c++) {
       let at = departAt + (cfg.latencyMs ?? 0) + (cfg.jitterMs ? this.rng.next() * cfg.jitterMs : 0);
       if (!cfg.reorder) {
@@ -266,12 +277,14 @@ export class VirtualNetwork {
         const dst = this.resolveIn(from, to);
         if (!dst || dst.closed) {
           this.bump(linkKey, (s) => s.droppedNoRoute++);
+          this.tap?.("no-route", from, to, data);
           return;
         }
         this.bump(linkKey, (s) => {
           s.delivered++;
           s.bytesDelivered += data.length;
         });
+        this.tap?.("delivered", from, to, data);
         if (this.traceEnabled) this.trace.push(`${this.clock.now().toFixed(3)} ${addressKey(from)}>${addressKey(to)} ${data.length}`);
         dst.onDatagram?.(data, from);
       });
