@@ -16,6 +16,32 @@ export default defineConfig([
     outDir: "dist",
   },
   {
+    // The conformance suite: one self-contained file for every runtime (no node: import).
+    entry: { conformance: "src/conformance/index.ts" },
+    format: ["esm"],
+    platform: "neutral",
+    target: "es2022",
+    noExternal: [/^@noble\//],
+    dts: true,
+    sourcemap: true,
+    clean: false,
+    splitting: false,
+    outDir: "dist",
+  },
+  {
+    // The conformance command line (bin wasmrtc-conformance); Deno and Bun run it too (--child).
+    entry: { "conformance-cli": "src/conformance/cli.ts" },
+    format: ["esm"],
+    platform: "node",
+    target: "node20",
+    banner: { js: "#!/usr/bin/env node" },
+    external: ["playwright-core", "puppeteer-core"],
+    sourcemap: true,
+    clean: false,
+    splitting: false,
+    outDir: "dist",
+  },
+  {
     // The relay's command line (bin wasmrtc-relay).
     entry: { "relay-cli": "src/relay/cli.ts" },
     format: ["esm"],
