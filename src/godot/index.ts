@@ -17,3 +17,4 @@ export {
 } from "./peer_connection.js";
 export { WebRTCPeerConnectionJS, setRTCPeerConnectionImplementation, hasBrowserWebRTC } from "./browser_extension.js";
 export { WebRTCPeerConnectionEngine, setEngineRuntime, type EngineRuntime, type WasmrtcConfig, type RelayConfig } from "./engine_extension.js";
+export { MultiplayerPeer, WebRTCMultiplayerPeer, TransferMode, ConnectionStatus } from "./multiplayer_peer.js";
