@@ -18,3 +18,4 @@ export {
 export { WebRTCPeerConnectionJS, setRTCPeerConnectionImplementation, hasBrowserWebRTC } from "./browser_extension.js";
 export { WebRTCPeerConnectionEngine, setEngineRuntime, type EngineRuntime, type WasmrtcConfig, type RelayConfig } from "./engine_extension.js";
 export { MultiplayerPeer, WebRTCMultiplayerPeer, TransferMode, ConnectionStatus } from "./multiplayer_peer.js";
+export { WebRTCMultiplayer } from "./multiplayer_godot3.js";

@@ -190,14 +190,14 @@ const CH_ORDERED = 1;
 const CH_UNRELIABLE = 2;
 const CH_RESERVED_MAX = 3;
 
-interface ConnectedPeer {
+export interface ConnectedPeer {
   connection: WebRTCPeerConnection;
   channels: WebRTCDataChannel[];
   connected: boolean;
 }
 
 export class WebRTCMultiplayerPeer extends MultiplayerPeer {
-  protected mode: Mode = Mode.NONE;
+  protected mode: number = Mode.NONE;
   protected status: ConnectionStatus = ConnectionStatus.CONNECTION_DISCONNECTED;
   protected uniqueId = 0;
   protected targetPeer = 0;
@@ -224,7 +224,7 @@ export class WebRTCMultiplayerPeer extends MultiplayerPeer {
     return this.init(peer_id, Mode.MESH, channels_config);
   }
 
-  private init(selfId: unknown, mode: Mode, config: unknown): Error {
+  private init(selfId: unknown, mode: number, config: unknown): Error {
     if (!isInt(selfId) || selfId < 1 || selfId > MAX_PEER_ID) {
       printError(`The peer id must be between 1 and ${MAX_PEER_ID}.`);
       return Error.ERR_INVALID_PARAMETER;
@@ -288,6 +288,11 @@ export class WebRTCMultiplayerPeer extends MultiplayerPeer {
       printError("add_peer: the connection must be new (STATE_NEW).");
       return Error.ERR_INVALID_PARAMETER;
     }
+    return this.attach(peer, peer_id);
+  }
+
+  /** Creates Godot's channels on the connection and files it under `id` (the checks are done). */
+  protected attach(peer: WebRTCPeerConnection, peer_id: number): Error {
     // Godot writes the lifetime as "maxPacketLifetime", which neither of its implementations reads: its
     // "ordered" and "unreliable" channels are reliable on the wire. We keep that wire behaviour (docs/compatibility.md).
     const specs: Array<[string, Record<string, unknown>]> = [
