@@ -1,7 +1,7 @@
 // The Godot API surface.
 export { Error, GodotError } from "./error.js";
 export { set_log_sink, type LogSink } from "./log.js";
-export { Signal } from "./signal.js";
+export { Signal, ConnectFlags, CONNECT_DEFERRED, CONNECT_PERSIST, CONNECT_ONESHOT, CONNECT_ONE_SHOT, CONNECT_REFERENCE_COUNTED, type SignalOwner } from "./signal.js";
 export * from "./variant.js";
 export { WebRTCDataChannel, WebRTCDataChannelExtension, WriteMode, ChannelState } from "./data_channel.js";
 export { QueuedDataChannel, type ChannelInit } from "./queued_channel.js";
@@ -19,3 +19,4 @@ export { WebRTCPeerConnectionJS, setRTCPeerConnectionImplementation, hasBrowserW
 export { WebRTCPeerConnectionEngine, setEngineRuntime, type EngineRuntime, type WasmrtcConfig, type RelayConfig } from "./engine_extension.js";
 export { MultiplayerPeer, WebRTCMultiplayerPeer, TransferMode, ConnectionStatus } from "./multiplayer_peer.js";
 export { WebRTCMultiplayer } from "./multiplayer_godot3.js";
+export { WebRTCPeerConnectionGDNative, WebRTCDataChannelGDNative, NetworkedMultiplayerPeer } from "./godot3.js";

@@ -7,7 +7,7 @@ import { ChannelState, type WebRTCDataChannel } from "./data_channel.js";
 import { Error } from "./error.js";
 import { printError } from "./log.js";
 import { ConnectionState, WebRTCPeerConnection } from "./peer_connection.js";
-import { Signal, connectByName, disconnectByName } from "./signal.js";
+import { Signal, connectByName, disconnectByName, isConnectedByName } from "./signal.js";
 import { decodeVariant, encodeVariant } from "./variant.js";
 import { asBytes } from "./data_channel.js";
 
@@ -39,11 +39,15 @@ export abstract class MultiplayerPeer {
   private lastPacketError: Error = Error.OK;
   private encodeMax = 8 * 1024 * 1024;
 
-  connect(signal: unknown, fn: unknown): Error {
-    return connectByName(this, signal, fn);
+  /** Godot 4 `connect("sig", callable, flags)` or Godot 3 `connect("sig", target, "method", binds, flags)`. */
+  connect(signal: unknown, fnOrTarget: unknown, ...rest: unknown[]): Error {
+    return connectByName(this, signal, fnOrTarget, ...rest);
   }
-  disconnect(signal: unknown, fn: unknown): void {
-    disconnectByName(this, signal, fn);
+  disconnect(signal: unknown, fnOrTarget: unknown, method?: unknown): void {
+    disconnectByName(this, signal, fnOrTarget, method);
+  }
+  is_connected(signal: unknown, fnOrTarget: unknown, method?: unknown): boolean {
+    return isConnectedByName(this, signal, fnOrTarget, method);
   }
 
   get transfer_mode(): TransferMode {

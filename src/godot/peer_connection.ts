@@ -3,7 +3,7 @@
 // only inside poll(), FIFO (Godot Native's contract).
 import { Error } from "./error.js";
 import { printError, printWarning } from "./log.js";
-import { Signal, connectByName, disconnectByName } from "./signal.js";
+import { Signal, connectByName, disconnectByName, isConnectedByName } from "./signal.js";
 import type { WebRTCDataChannel } from "./data_channel.js";
 import type { ChannelInit } from "./queued_channel.js";
 
@@ -119,11 +119,15 @@ export class WebRTCPeerConnection {
     return defaultExtension;
   }
 
-  connect(signal: unknown, fn: unknown): Error {
-    return connectByName(this, signal, fn);
+  /** Godot 4 `connect("sig", callable, flags)` or Godot 3 `connect("sig", target, "method", binds, flags)`. */
+  connect(signal: unknown, fnOrTarget: unknown, ...rest: unknown[]): Error {
+    return connectByName(this, signal, fnOrTarget, ...rest);
   }
-  disconnect(signal: unknown, fn: unknown): void {
-    disconnectByName(this, signal, fn);
+  disconnect(signal: unknown, fnOrTarget: unknown, method?: unknown): void {
+    disconnectByName(this, signal, fnOrTarget, method);
+  }
+  is_connected(signal: unknown, fnOrTarget: unknown, method?: unknown): boolean {
+    return isConnectedByName(this, signal, fnOrTarget, method);
   }
 
   // ------------------------------------------------------------------ API
