@@ -62,16 +62,22 @@ export class Allocation {
     return e !== undefined && e > now;
   }
 
+  /** Whether permissions for all of `ips` fit in the table (new ones need room, existing ones are refreshed). */
+  canPermit(ips: string[], now: number): boolean {
+    this.expire(now);
+    const added = new Set(ips.filter((ip) => !this.permissions.has(ip))).size;
+    return this.permissions.size + added <= this.limits.maxPermissions;
+  }
+
   /** Installs or refreshes a permission; false when the table is full. */
   permit(ip: string, now: number): boolean {
-    this.expire(now);
-    if (!this.permissions.has(ip) && this.permissions.size >= this.limits.maxPermissions) return false;
+    if (!this.canPermit([ip], now)) return false;
     this.permissions.set(ip, now + PERMISSION_LIFETIME_MS);
     return true;
   }
 
-  /** RFC 8656 §12.2: a number is bound to one peer and a peer to one number. */
-  bindChannel(channel: number, peer: NetAddress, now: number): "ok" | "conflict" | "full" {
+  /** RFC 8656 §12.2: a number is bound to one peer and a peer to one number. Changes nothing. */
+  canBind(channel: number, peer: NetAddress, now: number): "ok" | "conflict" | "full" {
     this.expire(now);
     const k = key(peer);
     const existing = this.channels.get(channel);
@@ -79,6 +85,14 @@ export class Allocation {
     const other = this.channelByPeer.get(k);
     if (other !== undefined && other !== channel) return "conflict";
     if (!existing && this.channels.size >= this.limits.maxChannels) return "full";
+    return "ok";
+  }
+
+  /** Binds or refreshes `channel` to `peer` when canBind allows it. */
+  bindChannel(channel: number, peer: NetAddress, now: number): "ok" | "conflict" | "full" {
+    const r = this.canBind(channel, peer, now);
+    if (r !== "ok") return r;
+    const k = key(peer);
     this.channels.set(channel, { peer, peerKey: k, expires: now + CHANNEL_LIFETIME_MS });
     this.channelByPeer.set(k, channel);
     return "ok";

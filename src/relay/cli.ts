@@ -38,7 +38,7 @@ your backend with createRelayCredentials(secret, user, ttlSeconds) from "wasmrtc
   --idle-timeout S          close clients silent for S seconds (default ${RELAY_DEFAULTS.idleTimeoutMs / 1000})
   --tls-cert F --tls-key F  serve wss:// directly (usually a TLS reverse proxy does this)
   --stats S                 print counters every S seconds
-  --quiet                   no log lines
+  --quiet                   no log lines but the one with the listening URL
   -h, --help                this text
 
 Example: wasmrtc-relay --port 8443 --origin https://game.example --secret-file /etc/wasmrtc/secret
@@ -113,7 +113,8 @@ try {
     tls: v["tls-cert"] ? { cert: readFileSync(v["tls-cert"]), key: readFileSync(v["tls-key"]!) } : undefined,
     log,
   });
-  log(`wasmrtc-relay listening on ${server.url}${v.origin?.length ? ` (origins: ${v.origin.join(", ")})` : " (no browser origin allowed yet: add --origin)"}`);
+  // Printed even with --quiet: with --port 0 it is the only way to learn the port.
+  process.stderr.write(`wasmrtc-relay listening on ${server.url}${v.origin?.length ? ` (origins: ${v.origin.join(", ")})` : " (no browser origin allowed yet: add --origin)"}\n`);
   const every = num(v.stats, "stats");
   if (every) setInterval(() => log(`stats ${JSON.stringify(server.stats())}`), every * 1000).unref();
   const stop = () => {

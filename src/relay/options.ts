@@ -26,7 +26,7 @@ export interface RelayServerOptions {
   /** The relayed IP announced to clients (the public address). Default: relayIp, or the first non-internal IPv4 when relayIp is a wildcard. */
   externalIp?: string;
   realm?: string;
-  /** Allocation lifetime when the client asks for none (s). Default 600, at most maxLifetimeSeconds (3600). */
+  /** Allocation lifetime when the client asks for none or for less (s, RFC 8656 §7.2). Default 600, at most maxLifetimeSeconds (3600). */
   defaultLifetimeSeconds?: number;
   maxLifetimeSeconds?: number;
   maxAllocations?: number;

@@ -6,11 +6,12 @@
 // a private, loopback, link-local, multicast or own address unless allowed.
 import { createServer as createHttpServer, type IncomingMessage, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
+import { isIP } from "node:net";
 import { networkInterfaces } from "node:os";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
 import { AddressPolicy, parseCidr, type Cidr } from "./address-policy.js";
-import { RELAY_DEFAULTS, type RelayServerOptions, type ResolvedRelayOptions } from "./options.js";
+import { RELAY_DEFAULTS, type RelayQuota, type RelayServerOptions, type ResolvedRelayOptions } from "./options.js";
 import { DatagramQuota } from "./rate-limit.js";
 import { RelaySession, type SessionHost } from "./session.js";
 import { newRelayStats, type RelayStats } from "./stats.js";
@@ -48,6 +49,12 @@ function resolveOptions(o: RelayServerOptions): ResolvedRelayOptions {
     if (!(typeof x === "number" && x > 0)) throw new TypeError(`createRelayServer: \`${name}\` must be a positive number`);
     return x;
   };
+  // An entry given as undefined (the CLI passes every flag, set or not) keeps its default instead of erasing it.
+  const quota = (q: Partial<RelayQuota> | undefined, d: RelayQuota, name: string): RelayQuota => ({
+    datagramsPerSecond: positive(q?.datagramsPerSecond, d.datagramsPerSecond, `${name}.datagramsPerSecond`),
+    bytesPerSecond: positive(q?.bytesPerSecond, d.bytesPerSecond, `${name}.bytesPerSecond`),
+  });
+  const maxLifetimeSeconds = positive(o.maxLifetimeSeconds, RELAY_DEFAULTS.maxLifetimeSeconds, "maxLifetimeSeconds");
   return {
     secret: o.secret,
     port: o.port ?? RELAY_DEFAULTS.port,
@@ -59,15 +66,16 @@ function resolveOptions(o: RelayServerOptions): ResolvedRelayOptions {
     relayIp,
     externalIp,
     realm: o.realm ?? RELAY_DEFAULTS.realm,
-    defaultLifetimeSeconds: positive(o.defaultLifetimeSeconds, RELAY_DEFAULTS.defaultLifetimeSeconds, "defaultLifetimeSeconds"),
-    maxLifetimeSeconds: positive(o.maxLifetimeSeconds, RELAY_DEFAULTS.maxLifetimeSeconds, "maxLifetimeSeconds"),
+    // The default never exceeds the maximum (RFC 8656 §7.2 caps every lifetime at it).
+    defaultLifetimeSeconds: Math.min(maxLifetimeSeconds, positive(o.defaultLifetimeSeconds, RELAY_DEFAULTS.defaultLifetimeSeconds, "defaultLifetimeSeconds")),
+    maxLifetimeSeconds,
     maxAllocations: positive(o.maxAllocations, RELAY_DEFAULTS.maxAllocations, "maxAllocations"),
     maxAllocationsPerUser: positive(o.maxAllocationsPerUser, RELAY_DEFAULTS.maxAllocationsPerUser, "maxAllocationsPerUser"),
     maxClients: positive(o.maxClients, RELAY_DEFAULTS.maxClients, "maxClients"),
     maxClientsPerIp: positive(o.maxClientsPerIp, RELAY_DEFAULTS.maxClientsPerIp, "maxClientsPerIp"),
     maxDatagramBytes: Math.min(65507, positive(o.maxDatagramBytes, RELAY_DEFAULTS.maxDatagramBytes, "maxDatagramBytes")),
-    allocationQuota: { ...RELAY_DEFAULTS.allocationQuota, ...o.allocationQuota },
-    totalQuota: { ...RELAY_DEFAULTS.totalQuota, ...o.totalQuota },
+    allocationQuota: quota(o.allocationQuota, RELAY_DEFAULTS.allocationQuota, "allocationQuota"),
+    totalQuota: quota(o.totalQuota, RELAY_DEFAULTS.totalQuota, "totalQuota"),
     clientBufferBytes: positive(o.clientBufferBytes, RELAY_DEFAULTS.clientBufferBytes, "clientBufferBytes"),
     idleTimeoutMs: positive(o.idleTimeoutMs, RELAY_DEFAULTS.idleTimeoutMs, "idleTimeoutMs"),
     authTimeoutMs: positive(o.authTimeoutMs, RELAY_DEFAULTS.authTimeoutMs, "authTimeoutMs"),
@@ -83,7 +91,9 @@ function resolveOptions(o: RelayServerOptions): ResolvedRelayOptions {
 const originAllowed = (origins: string[], origin: string | undefined) =>
   origin === undefined || origins.includes("*") || origins.includes(origin);
 
+/** Answers and then destroys the socket: ending it only half-closes it, and a client that never closes its side would keep it (and server.close()) forever. */
 function refuseUpgrade(socket: Duplex, status: number, text: string): void {
+  socket.once("finish", () => socket.destroy());
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
 }
 
@@ -152,8 +162,9 @@ export async function createRelayServer(options: RelayServerOptions): Promise<Re
     socket.once("close", uncount);
     wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
       stats.connectionsAccepted++;
-      const family = req.socket.remoteFamily === "IPv6" ? 6 : 4;
-      const session = new RelaySession(host, ws, { family, ip: ip.replace(/^::ffff:/, ""), port: req.socket.remotePort ?? 0 });
+      // A dual-stack listener ("::") shows IPv4 clients as ::ffff:a.b.c.d; they are IPv4 (XOR-MAPPED-ADDRESS family 1).
+      const plain = ip.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, "");
+      const session = new RelaySession(host, ws, { family: isIP(plain) === 6 ? 6 : 4, ip: plain, port: req.socket.remotePort ?? 0 });
       sessions.add(session);
       stats.clients = sessions.size;
       ws.on("message", (data: Buffer, isBinary: boolean) => session.onFrame(data, isBinary));
@@ -195,7 +206,9 @@ export async function createRelayServer(options: RelayServerOptions): Promise<Re
         for (const s of sessions) s.close(1001, "relay shutting down");
         for (const c of wss.clients) c.terminate();
         await new Promise<void>((r) => wss.close(() => r()));
-        await new Promise<void>((r) => http.close(() => r()));
+        const closed = new Promise<void>((r) => http.close(() => r()));
+        http.closeAllConnections();  // keep-alive and half-sent requests would hold close() until their timeouts
+        await closed;
       })();
       return closing;
     },

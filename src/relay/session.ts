@@ -36,6 +36,14 @@ export interface FrameSocket {
 const UDP = 17;
 const MIN_CHANNEL = 0x4000;
 const MAX_CHANNEL = 0x4fff;  // RFC 8656 §12
+const MAX_CLOSE_REASON = 123;  // bytes of UTF-8 (RFC 6455 §5.5: a control frame's payload is at most 125, 2 are the code)
+
+/** The reason cut to what a close frame holds, at a character boundary (ws throws on a longer one). */
+function closeReason(reason: string): string {
+  let out = reason.slice(0, MAX_CLOSE_REASON);
+  while (Buffer.byteLength(out) > MAX_CLOSE_REASON || /[\uD800-\uDBFF]$/.test(out)) out = out.slice(0, -1);
+  return out || "closed";
+}
 
 export class RelaySession {
   lastFrameAt: number;
@@ -85,10 +93,14 @@ export class RelaySession {
       }
       this.onStun(r.message);
     } catch (e) {
-      s.internalErrors++;
-      this.host.options.log(`relay: internal error for ${this.remote.ip}:${this.remote.port}: ${(e as Error)?.stack ?? e}`);
-      this.close(1011, "internal error");
+      this.internalError(e);
     }
+  }
+
+  private internalError(e: unknown): void {
+    this.host.stats.internalErrors++;
+    this.host.options.log(`relay: internal error for ${this.remote.ip}:${this.remote.port}: ${(e as Error)?.stack ?? e}`);
+    this.close(1011, "internal error");
   }
 
   private onChannelData(data: Uint8Array): void {
@@ -129,7 +141,8 @@ export class RelaySession {
     if (!this.authenticate(m)) return;
     switch (m.method) {
       case Method.Allocate:
-        return void this.onAllocate(m);
+        // The answer comes after the socket is bound, outside onFrame's try: its errors are caught here.
+        return void this.onAllocate(m).catch((e) => this.internalError(e));
       case Method.Refresh:
         return this.onRefresh(m);
       case Method.CreatePermission:
@@ -194,10 +207,17 @@ export class RelaySession {
     this.reply(b.build(this.key!));
   }
 
+  /**
+   * RFC 8656 §7.2 (Allocate) and §8.2 (Refresh): MIN(requested, maximum) when
+   * that is more than the default, else the default; 0 (delete) is kept for
+   * Refresh. A client cannot ask for less than the default.
+   */
   private lifetimeSeconds(m: StunMessage): number {
     const o = this.host.options;
     const asked = getU32(m, Attr.Lifetime);
-    return asked === null ? o.defaultLifetimeSeconds : Math.min(asked, o.maxLifetimeSeconds);
+    if (asked === 0) return 0;
+    const desired = asked === null ? 0 : Math.min(asked, o.maxLifetimeSeconds);
+    return desired > o.defaultLifetimeSeconds ? desired : o.defaultLifetimeSeconds;
   }
 
   private async onAllocate(m: StunMessage): Promise<void> {
@@ -220,7 +240,7 @@ export class RelaySession {
     const refused = this.host.reserveAllocation(this.user);
     if (refused) return this.error(m, refused.code, refused.reason);
     const o = this.host.options;
-    const lifetime = Math.max(1, this.lifetimeSeconds(m) || o.defaultLifetimeSeconds);
+    const lifetime = Math.max(1, this.lifetimeSeconds(m) || o.defaultLifetimeSeconds);  // LIFETIME 0 means nothing to Allocate
     this.allocating = m.transactionId;
     let alloc: Allocation;
     try {
@@ -291,9 +311,9 @@ export class RelaySession {
     const peers = this.peersOf(m);
     if (!peers) return;
     const now = this.host.now();
-    for (const p of peers) {
-      if (!alloc.permit(p.ip, now)) return this.error(m, 508, "Insufficient Capacity: too many permissions");
-    }
+    // RFC 8656 §10.2: the request is satisfied or refused as a whole, so a 508 installs nothing.
+    if (!alloc.canPermit(peers.map((p) => p.ip), now)) return this.error(m, 508, "Insufficient Capacity: too many permissions");
+    for (const p of peers) alloc.permit(p.ip, now);
     this.success(m);
   }
 
@@ -307,9 +327,14 @@ export class RelaySession {
     if (!peers) return;
     if (peers.length !== 1) return this.error(m, 400, "Bad Request: one XOR-PEER-ADDRESS");
     const now = this.host.now();
-    const r = alloc.bindChannel(number, peers[0]!, now);
+    // RFC 8656 §12.2: a refused ChannelBind changes nothing, so both tables are checked before either changes.
+    const peer = peers[0]!;
+    const r = alloc.canBind(number, peer, now);
     if (r === "conflict") return this.error(m, 400, "Bad Request: channel or peer already bound elsewhere");
-    if (r === "full" || !alloc.permit(peers[0]!.ip, now)) return this.error(m, 508, "Insufficient Capacity: too many channels");
+    if (r === "full") return this.error(m, 508, "Insufficient Capacity: too many channels");
+    if (!alloc.canPermit([peer.ip], now)) return this.error(m, 508, "Insufficient Capacity: too many permissions");
+    alloc.bindChannel(number, peer, now);
+    alloc.permit(peer.ip, now);
     this.success(m);
   }
 
@@ -414,7 +439,7 @@ export class RelaySession {
     this.closed = true;
     this.dropAllocation();
     try {
-      this.ws.close(code, reason.slice(0, 120));
+      this.ws.close(code, closeReason(reason));
     } catch {
       // the socket is already gone
     }

@@ -111,7 +111,7 @@ export function parseStun(bytes: Uint8Array): ParseResult {
   return {
     ok: true,
     message: { method: (type & 0x000f) | ((type & 0x00e0) >> 1) | ((type & 0x3e00) >> 2), cls: (((type >> 4) & 1) | ((type >> 7) & 2)) as MessageClass,
-      transactionId: bytes.slice(8, 20), bytes, attributes },
+      transactionId: new Uint8Array(bytes.subarray(8, 20)), bytes, attributes },
   };
 }
 
@@ -204,7 +204,9 @@ export function checkIntegrity(m: StunMessage, key: Uint8Array): boolean {
   const a = findAttr(m, Attr.MessageIntegrity);
   if (!a || a.length !== 20) return false;
   const start = a.offset - 4;
-  const prefix = m.bytes.slice(0, start);
+  // A copy: on a Buffer (what ws hands over) slice() is a view, and the length
+  // rewrite below would change the client's frame.
+  const prefix = new Uint8Array(m.bytes.subarray(0, start));
   view(prefix).setUint16(2, start + 24 - HEADER);
   const mac = createHmac("sha1", key).update(prefix).digest();
   return timingSafeEqual(mac, attrValue(m, a));
