@@ -2,10 +2,10 @@
 // as intended, and able to send whatever a hostile client would.
 import { createHash, randomBytes } from "node:crypto";
 import * as dgram from "node:dgram";
-import { WebSocket } from "ws";
+import { WebSocket, type ClientOptions } from "ws";
 import type { NetAddress } from "../../src/net/address.js";
 import {
-  Attr, Class, Method, StunBuilder, attrValue, buildChannelData, findAttr, getString, getXorAddresses,
+  Attr, Class, Method, StunBuilder, attrValue, buildChannelData, checkIntegrity, findAttr, getString, getXorAddresses,
   looksLikeChannelData, parseChannelData, parseStun, type StunMessage,
 } from "../../src/relay/stun.js";
 
@@ -55,9 +55,9 @@ export class TurnWsClient {
     });
   }
 
-  static connect(url: string, headers: Record<string, string> = {}): Promise<TurnWsClient> {
+  static connect(url: string, headers: Record<string, string> = {}, options: ClientOptions = {}): Promise<TurnWsClient> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, { headers, perMessageDeflate: false });
+      const ws = new WebSocket(url, { headers, perMessageDeflate: false, ...options });
       ws.once("open", () => resolve(new TurnWsClient(ws)));
       ws.once("unexpected-response", (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
       ws.once("error", reject);
@@ -70,15 +70,24 @@ export class TurnWsClient {
 
   /** Sends a request and waits for its response (or null after `ms`). */
   request(method: number, add: (b: StunBuilder) => void, sign = true, ms = 3000): Promise<StunMessage | null> {
-    const tid = randomBytes(12);
-    const b = new StunBuilder(method, Class.Request, tid);
+    return this.exchange(this.build(method, add, { sign }), ms);
+  }
+
+  /** A request's bytes, signed with the client's credential when it has one; `nonce` replaces the server's. */
+  build(method: number, add: (b: StunBuilder) => void, opts: { sign?: boolean; nonce?: string } = {}): Uint8Array {
+    const sign = opts.sign ?? true;
+    const b = new StunBuilder(method, Class.Request, randomBytes(12));
     add(b);
     if (sign && this.key) {
-      b.addString(Attr.Username, this.username).addString(Attr.Realm, this.realm).addString(Attr.Nonce, this.nonce);
+      b.addString(Attr.Username, this.username).addString(Attr.Realm, this.realm).addString(Attr.Nonce, opts.nonce ?? this.nonce);
     }
-    const bytes = b.build(sign && this.key ? this.key : undefined);
+    return b.build(sign && this.key ? this.key : undefined);
+  }
+
+  /** Sends a message and waits for the response with its transaction id (or null after `ms`). */
+  exchange(bytes: Uint8Array, ms = 3000): Promise<StunMessage | null> {
     return new Promise((resolve) => {
-      const id = tid.toString("hex");
+      const id = Buffer.from(bytes.subarray(8, 20)).toString("hex");
       const t = setTimeout(() => {
         this.waiters.delete(id);
         resolve(null);
@@ -98,15 +107,37 @@ export class TurnWsClient {
     return { code: v[2]! * 100 + v[3]!, reason: new TextDecoder().decode(v.subarray(4)) };
   }
 
+  /** Takes realm and nonce from a 401 and signs with `username` from now on. */
+  private learn(challenge: StunMessage, username: string, password: string): void {
+    this.realm = getString(challenge, Attr.Realm) ?? "";
+    this.nonce = getString(challenge, Attr.Nonce) ?? "";
+    this.useCredential(username, password);
+  }
+
+  /** Signs the next requests with another credential (same realm and nonce). */
+  useCredential(username: string, password: string): void {
+    this.username = username;
+    this.key = createHash("md5").update(`${username}:${this.realm}:${password}`).digest();
+  }
+
+  /** Whether `m` carries a MESSAGE-INTEGRITY made with this client's key. */
+  signedByServer(m: StunMessage): boolean {
+    return this.key !== null && checkIntegrity(m, this.key);
+  }
+
+  /** The 401 dance without allocating (an unsigned Refresh gets the challenge); returns the 401. */
+  async login(username: string, password: string): Promise<StunMessage | null> {
+    const first = await this.request(Method.Refresh, () => undefined, false);
+    if (TurnWsClient.errorOf(first)?.code === 401) this.learn(first!, username, password);
+    return first;
+  }
+
   /** The 401 dance and an Allocate; returns the final response. */
   async allocate(username: string, password: string, lifetime?: number): Promise<StunMessage | null> {
     const first = await this.request(Method.Allocate, (b) => b.addU32(Attr.RequestedTransport, 17 << 24), false);
     const err = TurnWsClient.errorOf(first);
     if (!first || !err || err.code !== 401) return first;
-    this.realm = getString(first, Attr.Realm) ?? "";
-    this.nonce = getString(first, Attr.Nonce) ?? "";
-    this.username = username;
-    this.key = createHash("md5").update(`${username}:${this.realm}:${password}`).digest();
+    this.learn(first, username, password);
     const res = await this.request(Method.Allocate, (b) => {
       b.addU32(Attr.RequestedTransport, 17 << 24);
       if (lifetime !== undefined) b.addU32(Attr.Lifetime, lifetime);
