@@ -3,7 +3,7 @@
 // Godot's WebRTCDataChannelExtension does.
 import { Error } from "./error.js";
 import { printError } from "./log.js";
-import { decodeVariant, encodeVariant } from "./variant.js";
+import { decodeVariantAs, encodeVariantAs, isVariantEncoding, wasmrtc_get_variant_encoding, type VariantEncoding } from "./variant3.js";
 
 export const WriteMode = { WRITE_MODE_TEXT: 0, WRITE_MODE_BINARY: 1 } as const;
 export type WriteMode = (typeof WriteMode)[keyof typeof WriteMode];
@@ -37,6 +37,7 @@ export class WebRTCDataChannel {
 
   private encodeMax = DEFAULT_ENCODE_MAX;
   private lastPacketError: Error = Error.OK;
+  private variantEncoding: VariantEncoding | null = null;  // wasmrtc: null follows the process default
 
   // ------------------------------------------------------------ PacketPeer
   put_packet(buffer: unknown): Error {
@@ -68,9 +69,11 @@ export class WebRTCDataChannel {
   }
 
   put_var(value: unknown, full_objects = false): Error {
-    const enc = encodeVariant(value, full_objects === true);
+    const encoding = this.wasmrtc_variant_encoding;
+    const enc = encodeVariantAs(encoding, value, full_objects === true);
     if (enc.error !== Error.OK || !enc.bytes) {
-      printError(`put_var: the value cannot be encoded (error ${enc.error}).`);
+      const why = enc.message ? `: ${enc.message}` : "";
+      printError(`put_var: the value cannot be encoded (error ${enc.error}${why}${encoding === "godot3" ? ", Godot 3 encoding" : ""}).`);
       return enc.error as Error;
     }
     if (enc.bytes.length > this.encodeMax) {
@@ -86,12 +89,29 @@ export class WebRTCDataChannel {
       printError(`get_var: no packet (error ${err}).`);
       return null;
     }
-    const dec = decodeVariant(data, allow_objects === true);
+    const encoding = this.wasmrtc_variant_encoding;
+    const dec = decodeVariantAs(encoding, data, allow_objects === true);
     if (dec.error !== Error.OK) {
-      printError(`get_var: malformed Variant (error ${dec.error}).`);
+      printError(`get_var: malformed Variant (error ${dec.error}${encoding === "godot3" ? ", Godot 3 encoding" : ""}).`);
       return null;
     }
     return dec.value ?? null;
+  }
+
+  /**
+   * wasmrtc extension: the Variant encoding this channel's put_var / get_var
+   * speak, "godot4" or "godot3" (a Godot 3.x peer). Unset (null), the channel
+   * follows wasmrtc_set_variant_encoding (Godot 4 by default).
+   */
+  get wasmrtc_variant_encoding(): VariantEncoding {
+    return this.variantEncoding ?? wasmrtc_get_variant_encoding();
+  }
+  set wasmrtc_variant_encoding(v: VariantEncoding | null) {
+    if (v !== null && !isVariantEncoding(v)) {
+      printError(`wasmrtc_variant_encoding must be "godot4", "godot3" or null (the process default), not ${String(v)}.`);
+      return;
+    }
+    this.variantEncoding = v;
   }
 
   get encode_buffer_max_size(): number {

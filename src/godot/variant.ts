@@ -651,3 +651,10 @@ export function bytes_to_var_with_objects(bytes: Uint8Array): unknown {
   const r = decodeVariant(bytes, true);
   return r.error === Error.OK ? r.value ?? null : null;
 }
+
+// ---------------------------------------------------------------- wasmrtc: Godot 3's encoding (variant3.ts)
+export {
+  VariantType3, encodeVariantGodot3, decodeVariantGodot3, var_to_bytes_godot3, var_to_bytes_with_objects_godot3,
+  bytes_to_var_godot3, bytes_to_var_with_objects_godot3, wasmrtc_set_variant_encoding, wasmrtc_get_variant_encoding,
+  type VariantEncoding,
+} from "./variant3.js";
