@@ -87,9 +87,43 @@ function checkRelay(v: unknown): RelayConfig | string {
 const isDict = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const CONSUME_BATCH = 16 * 1024;
 
+/** What a channel holds of the receive window; shared with its finalizer, which outlives the channel object. */
+interface WindowAccount {
+  unread: number;
+  released: boolean;
+}
+
 class EngineDataChannel extends QueuedDataChannel {
+  readonly account: WindowAccount = { unread: 0, released: false };
+
   constructor(init: ChannelInit, private readonly owner: WebRTCPeerConnectionEngine, readonly handle: number) {
     super(init);
+  }
+
+  /** A message from the engine (applied inside poll()). */
+  receive(data: Uint8Array, isString: boolean): void {
+    this.deliver(data, isString);
+    // A closed channel's data stays readable but no longer holds the window.
+    if (this.account.released) this.owner.consumed(data.length);
+    else this.account.unread += data.length;
+  }
+
+  /** Once closed, unread bytes go back to the receive window at once (they stay readable here). */
+  releaseWindow(): void {
+    if (this.account.released) return;
+    this.account.released = true;
+    if (this.account.unread > 0) this.owner.consumed(this.account.unread);
+    this.account.unread = 0;
+  }
+
+  override setReadyState(s: ChannelState): void {
+    super.setReadyState(s);
+    if (s === ChannelState.STATE_CLOSED) this.releaseWindow();
+  }
+
+  override _close(): void {
+    super._close();
+    this.releaseWindow();
   }
 
   protected transportSend(data: Uint8Array, isString: boolean): Error {
@@ -124,10 +158,27 @@ class EngineDataChannel extends QueuedDataChannel {
   override _get_packet(): [Error, Uint8Array | null] {
     const r = super._get_packet();
     // What the application has read frees the SCTP receive window.
-    if (r[0] === Error.OK && r[1]) this.owner.consumed(r[1].length);
+    if (r[0] === Error.OK && r[1] && !this.account.released) {
+      this.account.unread -= r[1].length;
+      this.owner.consumed(r[1].length);
+    }
     return r;
   }
 }
+
+/**
+ * Godot frees a connection or channel with its last reference, which closes
+ * it. Here the garbage collector decides when that is: best effort, later than
+ * Godot would; close() is the reliable way. The held values never reference
+ * the collected object.
+ */
+const connectionReaper = new FinalizationRegistry<{ peer: PeerHandle; endpoint: Endpoint; owns: boolean }>((h) => {
+  h.peer.close();
+  if (h.owns) h.endpoint.close();
+});
+const channelReaper = new FinalizationRegistry<{ owner: WeakRef<WebRTCPeerConnectionEngine>; handle: number; generation: number; account: WindowAccount }>(
+  (h) => h.owner.deref()?.channelCollected(h.handle, h.generation, h.account),
+);
 
 export class WebRTCPeerConnectionEngine extends WebRTCPeerConnectionExtension {
   private peer: PeerHandle | null = null;
@@ -135,7 +186,9 @@ export class WebRTCPeerConnectionEngine extends WebRTCPeerConnectionExtension {
   private ownsEndpoint = false;
   private conn: ConnectionState = ConnectionState.STATE_NEW;
   private gathering: GatheringState = GatheringState.GATHERING_STATE_NEW;
-  private channels = new Map<number, EngineDataChannel>();
+  /** Weak: a channel nobody references any more is closed (channelCollected), as Godot frees it. */
+  private channels = new Map<number, WeakRef<EngineDataChannel>>();
+  private reaperToken: object | null = null;
   private emittedDescription = false;
   private localSet = false;
   private held: Array<[string, number, string]> = [];
@@ -218,40 +271,56 @@ export class WebRTCPeerConnectionEngine extends WebRTCPeerConnectionExtension {
     this.unconsumed = 0;
     this.maxMessage = 65536;
     const gen = ++this.generation;
+    this.reaperToken = {};
+    connectionReaper.register(this, { peer, endpoint, owns }, this.reaperToken);
     this.wire(peer, gen);
     void this.startGathering(peer, endpoint, config, ws, gen, relay);
     return Error.OK;
   }
 
+  /** The engine's callbacks reach this connection through a WeakRef, so the endpoint does not keep it alive. */
   private wire(peer: PeerHandle, gen: number): void {
-    const live = () => gen === this.generation;
-    const q = (fn: () => void) => live() && this._queue(() => live() && fn());
+    const self = new WeakRef(this);
+    const me = () => {
+      const m = self.deref();
+      return m && m.generation === gen ? m : null;
+    };
+    const q = (fn: (m: WebRTCPeerConnectionEngine) => void) => {
+      const m = me();
+      if (m) m._queue(() => m.generation === gen && fn(m));
+    };
     peer.onLocalDescription = (type, sdp) => {
-      this.emittedDescription = true;
-      this.localSet = false;
-      this._emit_session_description_created(type === "pranswer" ? "answer" : type, sdp);
+      const m = me();
+      if (!m) return;
+      m.emittedDescription = true;
+      m.localSet = false;
+      m._emit_session_description_created(type === "pranswer" ? "answer" : type, sdp);
     };
     peer.onLocalCandidate = (mid, index, line) => {
+      const m = me();
+      if (!m) return;
       // Decisions table: candidates only after set_local_description took the description we emitted.
-      if (this.localSet) this._emit_ice_candidate_created(mid, index, line);
-      else this.held.push([mid, index, line]);
+      if (m.localSet) m._emit_ice_candidate_created(mid, index, line);
+      else m.held.push([mid, index, line]);
     };
-    peer.onGatheringState = (s) => q(() => {
-      this.gathering = s as GatheringState;
+    peer.onGatheringState = (s) => q((m) => {
+      m.gathering = s as GatheringState;
     });
-    peer.onConnectionState = (s, reason) => q(() => {
-      if (this.conn === ConnectionState.STATE_CLOSED) return;
-      this.conn = s as ConnectionState;
-      if (s === ConnectionState.STATE_CONNECTED) this.maxMessage = peer.remoteMaxMessageSize();
+    peer.onConnectionState = (s, reason) => q((m) => {
+      if (m.conn === ConnectionState.STATE_CLOSED) return;
+      m.conn = s as ConnectionState;
+      if (s === ConnectionState.STATE_CONNECTED) m.maxMessage = peer.remoteMaxMessageSize();
       if (s === ConnectionState.STATE_FAILED && reason) printWarning(`WebRTC connection failed: ${reason}`);
     });
-    peer.onChannelOpen = (h, stream) => q(() => {
-      const c = this.channels.get(h);
+    peer.onChannelOpen = (h, stream) => q((m) => {
+      const c = m.channel(h);
       if (!c) return;
       c.setId(stream);
       if (c.get_ready_state() === ChannelState.STATE_CONNECTING) c.setReadyState(ChannelState.STATE_OPEN);
     });
     peer.onChannelReceived = (info: RemoteChannelInfo) => {
+      const m = me();
+      if (!m) return;
       const init: ChannelInit = {
         label: info.label,
         ordered: info.ordered,
@@ -261,25 +330,44 @@ export class WebRTCPeerConnectionEngine extends WebRTCPeerConnectionExtension {
         protocol: info.protocol,
         negotiated: false,
       };
-      const ch = new EngineDataChannel(init, this, info.channel);
-      this.channels.set(info.channel, ch);  // messages for it follow in this same drain
-      q(() => {
+      const ch = m.track(new EngineDataChannel(init, m, info.channel));  // messages for it follow in this same drain
+      q((mm) => {
         if (ch.get_ready_state() === ChannelState.STATE_CONNECTING) ch.setReadyState(ChannelState.STATE_OPEN);
-        this.data_channel_received.emit(ch);
+        mm._announce_data_channel(ch);
       });
     };
     peer.onChannelMessage = (h, data, isString) => {
-      const c = this.channels.get(h);
-      if (c) q(() => c.deliver(data, isString));
+      const c = me()?.channel(h);
+      if (c) q(() => c.receive(data, isString));
       else peer.consume(data.length);  // nobody can read it: do not let it hold the window
     };
-    peer.onChannelClosing = (h) => q(() => {
-      const c = this.channels.get(h);
+    peer.onChannelClosing = (h) => q((m) => {
+      const c = m.channel(h);
       if (c && c.get_ready_state() !== ChannelState.STATE_CLOSED) c.setReadyState(ChannelState.STATE_CLOSING);
     });
-    peer.onChannelClosed = (h) => q(() => {
-      this.channels.get(h)?.setReadyState(ChannelState.STATE_CLOSED);
+    peer.onChannelClosed = (h) => q((m) => {
+      m.channel(h)?.setReadyState(ChannelState.STATE_CLOSED);
     });
+  }
+
+  private channel(h: number): EngineDataChannel | undefined {
+    return this.channels.get(h)?.deref();
+  }
+
+  private track(ch: EngineDataChannel): EngineDataChannel {
+    this.channels.set(ch.handle, new WeakRef(ch));
+    channelReaper.register(ch, { owner: new WeakRef(this), handle: ch.handle, generation: this.generation, account: ch.account });
+    return ch;
+  }
+
+  /** @internal A channel was garbage-collected: close its stream and give its unread bytes back. */
+  channelCollected(handle: number, generation: number, account: WindowAccount): void {
+    if (generation !== this.generation || !this.peer) return;
+    const ref = this.channels.get(handle);
+    if (ref && ref.deref() === undefined) this.channels.delete(handle);
+    if (!account.released && account.unread > 0) this.consumed(account.unread);
+    account.released = true;
+    this.peer.closeChannel(handle);
   }
 
   /** Sockets bound, ICE server names resolved: then gathering may run. */
@@ -358,7 +446,7 @@ export class WebRTCPeerConnectionEngine extends WebRTCPeerConnectionExtension {
   }
   /** @internal */
   closeChannel(c: EngineDataChannel): void {
-    if (this.peer && this.channels.get(c.handle) === c) this.peer.closeChannel(c.handle);
+    if (this.peer && this.channel(c.handle) === c) this.peer.closeChannel(c.handle);
   }
   /** @internal The application read bytes: hand them back to the receive window in batches. */
   consumed(bytes: number): void {
@@ -386,9 +474,7 @@ export class WebRTCPeerConnectionEngine extends WebRTCPeerConnectionExtension {
       printError(init.negotiated ? `create_data_channel: negotiated id ${init.id} is already in use.` : "create_data_channel: refused by the engine.");
       return null;
     }
-    const ch = new EngineDataChannel({ ...init }, this, handle);
-    this.channels.set(handle, ch);
-    return ch;
+    return this.track(new EngineDataChannel({ ...init }, this, handle));
   }
 
   override _create_offer(): Error {
@@ -449,8 +535,10 @@ export class WebRTCPeerConnectionEngine extends WebRTCPeerConnectionExtension {
     if (this.endpoint && this.ownsEndpoint) this.endpoint.close();
     this.endpoint = null;
     this.ownsEndpoint = false;
-    for (const c of this.channels.values()) c.setReadyState(ChannelState.STATE_CLOSED);
+    for (const ref of this.channels.values()) ref.deref()?.setReadyState(ChannelState.STATE_CLOSED);
     this.channels.clear();
+    if (this.reaperToken) connectionReaper.unregister(this.reaperToken);
+    this.reaperToken = null;
   }
 
   override _close(): void {

@@ -8,7 +8,7 @@ import { Error } from "./error.js";
 import { printError } from "./log.js";
 import { ConnectionState, WebRTCPeerConnection } from "./peer_connection.js";
 import { Signal, connectByName, disconnectByName, isConnectedByName } from "./signal.js";
-import { decodeVariant, encodeVariant } from "./variant.js";
+import { decodeVariantAs, encodeVariantAs, wasmrtc_get_variant_encoding } from "./variant3.js";
 import { asBytes } from "./data_channel.js";
 
 export const TransferMode = { TRANSFER_MODE_UNRELIABLE: 0, TRANSFER_MODE_UNRELIABLE_ORDERED: 1, TRANSFER_MODE_RELIABLE: 2 } as const;
@@ -135,7 +135,8 @@ export abstract class MultiplayerPeer {
   }
 
   put_var(value: unknown, full_objects = false): Error {
-    const enc = encodeVariant(value, full_objects === true);
+    // The process's Variant encoding (Godot 4 unless wasmrtc_set_variant_encoding("godot3")).
+    const enc = encodeVariantAs(wasmrtc_get_variant_encoding(), value, full_objects === true);
     if (enc.error !== Error.OK || !enc.bytes) {
       printError(`put_var: the value cannot be encoded (error ${enc.error}).`);
       return enc.error as Error;
@@ -148,7 +149,7 @@ export abstract class MultiplayerPeer {
     const [err, data] = this._get_packet();
     this.lastPacketError = err;
     if (err !== Error.OK || !data) return null;
-    const dec = decodeVariant(data, allow_objects === true);
+    const dec = decodeVariantAs(wasmrtc_get_variant_encoding(), data, allow_objects === true);
     if (dec.error !== Error.OK) {
       printError(`get_var: malformed Variant (error ${dec.error}).`);
       return null;

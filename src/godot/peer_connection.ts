@@ -349,7 +349,21 @@ export class WebRTCPeerConnection {
     this._queue(() => this.ice_candidate_created.emit(media, index, name));
   }
   protected _emit_data_channel_received(channel: WebRTCDataChannel): void {
-    this._queue(() => this.data_channel_received.emit(channel));
+    this._queue(() => this._announce_data_channel(channel));
+  }
+
+  /**
+   * Inside poll(): emits data_channel_received, or — with no listener, when
+   * Godot's reference count would free the channel at once — closes it, so its
+   * data cannot hold the association's receive window.
+   */
+  protected _announce_data_channel(channel: WebRTCDataChannel): void {
+    if (this.data_channel_received.get_connections().length > 0) {
+      this.data_channel_received.emit(channel);
+      return;
+    }
+    printWarning(`data_channel_received has no listener: channel '${channel.get_label()}' is closed (nothing keeps a reference to it).`);
+    channel.close();
   }
 
   /** Nothing throws out of the API: an extension's exception becomes the fallback value. */

@@ -28,12 +28,24 @@ export class Net {
     return pc;
   }
 
-  /** Signaling as Godot's minimal demo: descriptions and candidates straight into the other side. */
-  wire(a: WebRTCPeerConnection, b: WebRTCPeerConnection): void {
-    a.session_description_created.connect((t, s) => { a.set_local_description(t, s); b.set_remote_description(t, s); });
-    b.session_description_created.connect((t, s) => { b.set_local_description(t, s); a.set_remote_description(t, s); });
-    a.ice_candidate_created.connect((m, i, c) => b.add_ice_candidate(m, i, c));
-    b.ice_candidate_created.connect((m, i, c) => a.add_ice_candidate(m, i, c));
+  /** Signaling as Godot's minimal demo: descriptions and candidates straight into the other side. Returns an unwire function. */
+  wire(a: WebRTCPeerConnection, b: WebRTCPeerConnection): () => void {
+    const fns = [
+      (t: string, s: string) => { a.set_local_description(t, s); b.set_remote_description(t, s); },
+      (t: string, s: string) => { b.set_local_description(t, s); a.set_remote_description(t, s); },
+      (m: string, i: number, c: string) => b.add_ice_candidate(m, i, c),
+      (m: string, i: number, c: string) => a.add_ice_candidate(m, i, c),
+    ] as const;
+    a.session_description_created.connect(fns[0]);
+    b.session_description_created.connect(fns[1]);
+    a.ice_candidate_created.connect(fns[2]);
+    b.ice_candidate_created.connect(fns[3]);
+    return () => {
+      a.session_description_created.disconnect(fns[0]);
+      b.session_description_created.disconnect(fns[1]);
+      a.ice_candidate_created.disconnect(fns[2]);
+      b.ice_candidate_created.disconnect(fns[3]);
+    };
   }
 
   /** Frames of 5 ms: poll everything given, then let time pass; microtasks run between frames. */
