@@ -20,3 +20,4 @@ export { WebRTCPeerConnectionEngine, setEngineRuntime, type EngineRuntime, type 
 export { MultiplayerPeer, WebRTCMultiplayerPeer, TransferMode, ConnectionStatus } from "./multiplayer_peer.js";
 export { WebRTCMultiplayer } from "./multiplayer_godot3.js";
 export { WebRTCPeerConnectionGDNative, WebRTCDataChannelGDNative, NetworkedMultiplayerPeer } from "./godot3.js";
+export { SceneMultiplayerRaw, NetworkCommand, SysCommand, encodeRaw, encodeSys, encodeAuth, decodeScenePacket, type ScenePacket } from "./scene_multiplayer.js";
