@@ -12,6 +12,7 @@ export { NodeUdpTransport } from "./net/udp.js";
 export { DenoUdpTransport, hasDenoDatagram } from "./net/deno-udp.js";
 export * from "./net/index.js";
 export * from "./relay/index.js";
+export * from "./signaling/index.js";
 
 import { WebRTCPeerConnection, setEngineRuntime } from "./godot/index.js";
 import { loadNodeEngineSync } from "./engine/node.js";
