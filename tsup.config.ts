@@ -54,6 +54,18 @@ export default defineConfig([
     outDir: "dist",
   },
   {
+    // The signaling server's command line (bin wasmrtc-signaling).
+    entry: { "signaling-cli": "src/signaling/cli.ts" },
+    format: ["esm"],
+    platform: "node",
+    target: "node20",
+    banner: { js: "#!/usr/bin/env node" },
+    sourcemap: true,
+    clean: false,
+    splitting: false,
+    outDir: "dist",
+  },
+  {
     entry: { browser: "src/browser.ts" },
     format: ["esm"],
     platform: "browser",

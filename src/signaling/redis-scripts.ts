@@ -143,7 +143,10 @@ if redis.call('HGET', KEYS[2], '1') ~= ARGV[1] then return 'GONE' end
 local ttl = tonumber(ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ttl)
 redis.call('PEXPIRE', KEYS[2], ttl)
-redis.call('ZADD', KEYS[3], now_ms() + ttl, ARGV[2])
+local now = now_ms()
+redis.call('ZADD', KEYS[3], now + ttl, ARGV[2])
+-- Lobbies whose host's process died expired: their entries go too.
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
 redis.call('PEXPIRE', KEYS[3], ttl)
 local all = redis.call('HGETALL', KEYS[2])
 local dead = {}
