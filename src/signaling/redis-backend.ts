@@ -48,7 +48,18 @@ export async function createRedisBackend(
     },
   });
   const sub = client.duplicate();
-  for (const c of [client, sub]) c.on("error", (e: unknown) => { if (started) events.error("talking to Redis", e); });
+  // node-redis reports every failed reconnect: say it once per outage, and when it is over.
+  for (const c of [client, sub]) {
+    let down = false;
+    c.on("error", (e: unknown) => {
+      if (started && !down) events.error("talking to Redis (reconnecting)", e);
+      down = true;
+    });
+    c.on("ready", () => {
+      if (down) events.error("talking to Redis", "connected again");
+      down = false;
+    });
+  }
   try {
     await client.connect();
     await sub.connect();
@@ -75,6 +86,7 @@ class RedisBackend implements LobbyBackend {
   private readonly local = new Map<string, Membership>();
   private beat: ReturnType<typeof setInterval> | null = null;
   private readonly ttl: number;
+  private beatFailing = false;
 
   constructor(
     private readonly o: RedisBackendOptions, private readonly events: BackendEvents, private readonly client: Client,
@@ -174,13 +186,11 @@ class RedisBackend implements LobbyBackend {
     } catch {
       // Redis is away: the key expires by itself
     }
-    for (const c of [this.sub, this.client]) {
-      try {
-        await c.close();
-      } catch {
-        c.destroy();
-      }
-    }
+    // close() waits for replies; a Redis that is away would hold shutdown, so it gets a second.
+    await Promise.all([this.sub, this.client].map(async (c) => {
+      await Promise.race([c.close().catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
+      if (c.isOpen) c.destroy();
+    }));
   }
 
   private keys(name: string) {
@@ -250,8 +260,11 @@ class RedisBackend implements LobbyBackend {
           m.peer.kick(CloseCode.PROTOCOL, r === "NO_LOBBY" ? Reason.HOST_DISCONNECTED : Reason.SERVER_ERROR);
         }
       }));
+      this.beatFailing = false;
     } catch (e) {
-      this.events.error("refreshing Redis keys", e);
+      // Once per outage, not once per beat.
+      if (!this.beatFailing) this.events.error("refreshing Redis keys", e);
+      this.beatFailing = true;
     }
   }
 }

@@ -27,6 +27,8 @@ export interface SessionHost {
 const OPEN = 1;
 /** Frames waiting behind a slow backend step before the client counts as flooding. */
 const MAX_QUEUED_FRAMES = 256;
+/** Ours are 16 characters (ids.ts); a server sharing the Redis with other names gets some room. */
+const MAX_LOBBY_NAME = 64;
 
 export class SignalingSession implements LocalPeer {
   /** Answered the last ping (the server drops connections that did not). */
@@ -147,6 +149,8 @@ export class SignalingSession implements LocalPeer {
     this.heldBytes = 0;
     const backend = this.host.backend;
     // JOIN's id chooses the topology when creating: 0 is a mesh (ws_webrtc_client.gd sends 0 if mesh else 1).
+    // A name longer than any lobby's cannot exist: no need to ask the backend (or make Redis hash 64 KiB keys).
+    if (m.data.length > MAX_LOBBY_NAME) return this.kick(CloseCode.PROTOCOL, Reason.LOBBY_DOES_NOT_EXIST);
     const r = m.data === "" ? await backend.create(this, m.id === 0) : await backend.join(m.data, this);
     if (!r.ok) {
       this.held = null;

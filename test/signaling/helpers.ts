@@ -122,8 +122,8 @@ export interface RedisServer {
 }
 
 /** A redis-server of our own on a free port, without persistence; stop() kills it. */
-export async function startRedis(): Promise<RedisServer> {
-  const port = await freeTcpPort();
+export async function startRedis(port?: number): Promise<RedisServer> {
+  port ??= await freeTcpPort();
   const child = spawn("/usr/bin/redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -141,7 +141,7 @@ export async function startRedis(): Promise<RedisServer> {
   return {
     url: `redis://127.0.0.1:${port}`,
     async stop() {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const gone = new Promise((r) => child.once("exit", r));
       child.kill("SIGKILL");
       await gone;
@@ -188,7 +188,7 @@ export async function spawnCli(args: string[]): Promise<CliProcess> {
     child,
     stderr: () => err,
     async stop() {
-      if (child.exitCode !== null) return child.exitCode;
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill("SIGTERM");
       return Promise.race([exited, sleep(5000).then(() => {
         child.kill("SIGKILL");

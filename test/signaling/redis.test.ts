@@ -19,12 +19,12 @@ let b: CliProcess;
 const procs: CliProcess[] = [];
 const open: RawPeer[] = [];
 
-const cliArgs = (prefix = PREFIX, extra: string[] = []) => [
-  "--redis", redis.url, "--redis-prefix", prefix, "--redis-heartbeat-ms", String(BEAT_MS),
+const cliArgs = (prefix = PREFIX, extra: string[] = [], url = redis.url) => [
+  "--redis", url, "--redis-prefix", prefix, "--redis-heartbeat-ms", String(BEAT_MS),
   "--seal-timeout-ms", String(SEAL_MS), "--no-lobby-timeout-ms", "5000", "--quiet", ...extra,
 ];
-async function cli(prefix = PREFIX, extra: string[] = []): Promise<CliProcess> {
-  const p = await spawnCli(cliArgs(prefix, extra));
+async function cli(prefix = PREFIX, extra: string[] = [], url = redis.url): Promise<CliProcess> {
+  const p = await spawnCli(cliArgs(prefix, extra, url));
   procs.push(p);
   return p;
 }
@@ -219,6 +219,42 @@ describe("signaling over Redis, two processes", () => {
     await again.closed;
     expect(await c1.stop()).toBe(0);
     expect(await until(async () => (await db.keys("kill:*")).length === 0)).toBe(true);
+  });
+
+  it("Redis going away: the connections asking are closed with 1011, the process lives on and works again once Redis is back", async () => {
+    const own = await startRedis();
+    try {
+      const c = await cli("away:", [], own.url);
+      const host = await peer(c);
+      const { lobby } = await host.join("");
+      const m = await peer(c);
+      await m.join(lobby);
+      await own.stop();
+      m.send(OFFER, 1, "while Redis is away");
+      expect(await m.closed).toEqual({ code: 1011, reason: "Internal server error" });
+      const newcomer = await peer(c);
+      newcomer.send(JOIN, 0, "");
+      expect(await newcomer.closed).toEqual({ code: 1011, reason: "Internal server error" });
+      expect(c.child.exitCode).toBeNull();
+      // Back, empty (no persistence): the host's lobby is gone, and new lobbies work.
+      const back = await startRedis(Number(new URL(own.url).port));
+      try {
+        expect(await host.closed).toEqual({ code: 4000, reason: "Server error, lobby not found" });
+        let joined = false;
+        for (let i = 0; i < 40 && !joined; i++) {
+          const p = await peer(c);
+          p.send(JOIN, 0, "");
+          joined = await Promise.race([p.take(ID, 5000).then(() => true, () => false), p.closed.then(() => false)]);
+          if (!joined) await sleep(100);
+        }
+        expect(joined).toBe(true);
+        expect(await c.stop()).toBe(0);
+      } finally {
+        await back.stop();
+      }
+    } finally {
+      await own.stop();
+    }
   });
 
   it("SIGTERM on both processes: clients get 1001, every key is gone", async () => {
