@@ -1,8 +1,8 @@
 // One TURN allocation (RFC 8656 §2.2): a UDP socket of its own, permissions
 // per peer IP (§9), channel bindings (§12) and a lifetime. It moves datagrams;
 // the client session decides who may create and refresh it.
-import * as dgram from "node:dgram";
 import type { NetAddress } from "../net/address.js";
+import type { DatagramSocket, Transport } from "../net/transport.js";
 
 export const PERMISSION_LIFETIME_MS = 300_000;  // RFC 8656 §9
 export const CHANNEL_LIFETIME_MS = 600_000;  // RFC 8656 §12
@@ -28,33 +28,22 @@ export class Allocation {
   private readonly channels = new Map<number, Channel>();
   private readonly channelByPeer = new Map<string, number>();
   private closed = false;
-  onDatagram: ((data: Buffer, from: NetAddress) => void) | null = null;
-  sendErrors = 0;
+  onDatagram: ((data: Uint8Array, from: NetAddress) => void) | null = null;
 
-  private constructor(private readonly socket: dgram.Socket, relayed: NetAddress, expires: number, private readonly limits: AllocationLimits) {
+  private constructor(private readonly socket: DatagramSocket, relayed: NetAddress, expires: number, private readonly limits: AllocationLimits) {
     this.relayed = relayed;
     this.expires = expires;
-    socket.on("message", (msg, rinfo) => {
+    socket.onDatagram = (data, from) => {
       if (this.closed || !this.onDatagram) return;
-      this.onDatagram(msg, { family: rinfo.family === "IPv6" ? 6 : 4, ip: rinfo.address, port: rinfo.port });
-    });
-    socket.on("error", () => {
-      this.sendErrors++;
-    });
+      // The frame built from it outlives the callback only as a copy (buildChannelData / StunBuilder copy).
+      this.onDatagram(data, from);
+    };
   }
 
-  /** Binds a fresh UDP socket on `bindIp`; `externalIp` is what the client is told. */
-  static async open(bindIp: string, externalIp: string, expires: number, limits: AllocationLimits, bufferBytes: number): Promise<Allocation> {
-    const socket = dgram.createSocket({ type: "udp4", recvBufferSize: bufferBytes, sendBufferSize: bufferBytes });
-    await new Promise<void>((resolve, reject) => {
-      socket.once("error", reject);
-      socket.bind(0, bindIp, () => {
-        socket.off("error", reject);
-        resolve();
-      });
-    });
-    const port = socket.address().port;
-    return new Allocation(socket, { family: 4, ip: externalIp, port }, expires, limits);
+  /** A fresh UDP socket of `transport` on `bindIp` (node:dgram in the relay, a virtual host in tests); `externalIp` is what the client is told. */
+  static async open(transport: Transport, bindIp: string, externalIp: string, expires: number, limits: AllocationLimits): Promise<Allocation> {
+    const socket = await transport.bind({ ip: bindIp, port: 0, family: 4 });
+    return new Allocation(socket, { family: 4, ip: externalIp, port: socket.local.port }, expires, limits);
   }
 
   hasPermission(ip: string, now: number): boolean {
@@ -111,14 +100,7 @@ export class Allocation {
   }
 
   send(data: Uint8Array, to: NetAddress): void {
-    if (this.closed) return;
-    try {
-      this.socket.send(data, to.port, to.ip, (err) => {
-        if (err) this.sendErrors++;
-      });
-    } catch {
-      this.sendErrors++;
-    }
+    if (!this.closed) this.socket.send(data, to);  // never throws (the transport counts its errors)
   }
 
   /** Drops expired permissions and channels. */
@@ -135,10 +117,6 @@ export class Allocation {
     if (this.closed) return;
     this.closed = true;
     this.onDatagram = null;
-    try {
-      this.socket.close();
-    } catch {
-      // already closed
-    }
+    this.socket.close();
   }
 }

@@ -3,7 +3,11 @@
 // seconds), password base64(HMAC-SHA1(secret, username)). The application's
 // backend hands them to a page; the relay derives the password from the
 // username with the shared secret, so it keeps no user database.
-import { createHash, createHmac } from "node:crypto";
+import { hmac } from "@noble/hashes/hmac";
+import { md5, sha1 } from "@noble/hashes/legacy";
+
+const utf8 = (s: string) => new TextEncoder().encode(s);
+const base64 = (b: Uint8Array) => btoa(String.fromCharCode(...b));
 
 export interface RelayCredentials {
   username: string;
@@ -15,7 +19,7 @@ export interface RelayCredentials {
 const MAX_USERNAME = 256;
 
 export function relayPassword(secret: string, username: string): string {
-  return createHmac("sha1", secret).update(username).digest("base64");
+  return base64(hmac(sha1, utf8(secret), utf8(username)));
 }
 
 /** Credentials for `user` valid for `ttlSeconds` (default one day). */
@@ -40,5 +44,5 @@ export function checkRelayUsername(secret: string, username: string, nowMs = Dat
 
 /** The long-term credential key (RFC 8489 §9.2.2): MD5(username ":" realm ":" password). */
 export function longTermKey(username: string, realm: string, password: string): Uint8Array {
-  return createHash("md5").update(`${username}:${realm}:${password}`).digest();
+  return md5(utf8(`${username}:${realm}:${password}`));
 }

@@ -89,3 +89,64 @@ export const RELAY_DEFAULTS = {
   maxPermissionsPerAllocation: 64,
   maxChannelsPerAllocation: 64,
 } as const;
+
+/**
+ * Options with their defaults, checked. `parseAllow` turns the allow list into
+ * CIDRs; `defaultExternalIp` finds the address to announce when none is given.
+ */
+export function resolveRelayOptions(o: RelayServerOptions, parseAllow: (entries: Array<string | Cidr>) => Cidr[],
+  defaultExternalIp: () => string | null): ResolvedRelayOptions {
+  if (typeof o.secret !== "string" || o.secret.length < 8) {
+    throw new TypeError("createRelayServer: `secret` must be a string of at least 8 characters (the TURN REST API shared secret)");
+  }
+  const allow = parseAllow(o.allow ?? []);
+  const relayIp = o.relayIp ?? RELAY_DEFAULTS.relayIp;
+  let externalIp = o.externalIp ?? relayIp;
+  if (externalIp === "0.0.0.0") {
+    const found = defaultExternalIp();
+    if (!found) throw new TypeError("createRelayServer: no external IPv4 address found; set `externalIp` (or `relayIp`)");
+    externalIp = found;
+  }
+  const positive = (v: number | undefined, d: number, name: string) => {
+    const x = v ?? d;
+    if (!(typeof x === "number" && x > 0)) throw new TypeError(`createRelayServer: \`${name}\` must be a positive number`);
+    return x;
+  };
+  // An entry given as undefined (the CLI passes every flag, set or not) keeps its default instead of erasing it.
+  const quota = (q: Partial<RelayQuota> | undefined, d: RelayQuota, name: string): RelayQuota => ({
+    datagramsPerSecond: positive(q?.datagramsPerSecond, d.datagramsPerSecond, `${name}.datagramsPerSecond`),
+    bytesPerSecond: positive(q?.bytesPerSecond, d.bytesPerSecond, `${name}.bytesPerSecond`),
+  });
+  const maxLifetimeSeconds = positive(o.maxLifetimeSeconds, RELAY_DEFAULTS.maxLifetimeSeconds, "maxLifetimeSeconds");
+  return {
+    secret: o.secret,
+    port: o.port ?? RELAY_DEFAULTS.port,
+    host: o.host ?? RELAY_DEFAULTS.host,
+    path: o.path ?? RELAY_DEFAULTS.path,
+    tls: o.tls,
+    origins: o.origins ?? [],
+    allow,
+    relayIp,
+    externalIp,
+    realm: o.realm ?? RELAY_DEFAULTS.realm,
+    // The default never exceeds the maximum (RFC 8656 §7.2 caps every lifetime at it).
+    defaultLifetimeSeconds: Math.min(maxLifetimeSeconds, positive(o.defaultLifetimeSeconds, RELAY_DEFAULTS.defaultLifetimeSeconds, "defaultLifetimeSeconds")),
+    maxLifetimeSeconds,
+    maxAllocations: positive(o.maxAllocations, RELAY_DEFAULTS.maxAllocations, "maxAllocations"),
+    maxAllocationsPerUser: positive(o.maxAllocationsPerUser, RELAY_DEFAULTS.maxAllocationsPerUser, "maxAllocationsPerUser"),
+    maxClients: positive(o.maxClients, RELAY_DEFAULTS.maxClients, "maxClients"),
+    maxClientsPerIp: positive(o.maxClientsPerIp, RELAY_DEFAULTS.maxClientsPerIp, "maxClientsPerIp"),
+    maxDatagramBytes: Math.min(65507, positive(o.maxDatagramBytes, RELAY_DEFAULTS.maxDatagramBytes, "maxDatagramBytes")),
+    allocationQuota: quota(o.allocationQuota, RELAY_DEFAULTS.allocationQuota, "allocationQuota"),
+    totalQuota: quota(o.totalQuota, RELAY_DEFAULTS.totalQuota, "totalQuota"),
+    clientBufferBytes: positive(o.clientBufferBytes, RELAY_DEFAULTS.clientBufferBytes, "clientBufferBytes"),
+    idleTimeoutMs: positive(o.idleTimeoutMs, RELAY_DEFAULTS.idleTimeoutMs, "idleTimeoutMs"),
+    authTimeoutMs: positive(o.authTimeoutMs, RELAY_DEFAULTS.authTimeoutMs, "authTimeoutMs"),
+    unauthenticatedFramesPerSecond: positive(o.unauthenticatedFramesPerSecond, RELAY_DEFAULTS.unauthenticatedFramesPerSecond, "unauthenticatedFramesPerSecond"),
+    maxAuthFailures: positive(o.maxAuthFailures, RELAY_DEFAULTS.maxAuthFailures, "maxAuthFailures"),
+    maxPermissionsPerAllocation: positive(o.maxPermissionsPerAllocation, RELAY_DEFAULTS.maxPermissionsPerAllocation, "maxPermissionsPerAllocation"),
+    maxChannelsPerAllocation: positive(o.maxChannelsPerAllocation, RELAY_DEFAULTS.maxChannelsPerAllocation, "maxChannelsPerAllocation"),
+    log: o.log ?? (() => undefined),
+    now: o.now ?? (() => performance.now()),
+  };
+}

@@ -11,9 +11,10 @@ import { networkInterfaces } from "node:os";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
 import { AddressPolicy, parseCidr, type Cidr } from "./address-policy.js";
-import { RELAY_DEFAULTS, type RelayQuota, type RelayServerOptions, type ResolvedRelayOptions } from "./options.js";
-import { DatagramQuota } from "./rate-limit.js";
-import { RelaySession, type SessionHost } from "./session.js";
+import { resolveRelayOptions, type RelayServerOptions, type ResolvedRelayOptions } from "./options.js";
+import { NodeUdpTransport } from "../net/udp.js";
+import { createSessionHost } from "./host.js";
+import { RelaySession } from "./session.js";
 import { newRelayStats, type RelayStats } from "./stats.js";
 
 export interface RelayServer {
@@ -28,64 +29,11 @@ export interface RelayServer {
 const MAX_FRAME_OVERHEAD = 200;  // STUN header and attributes around a datagram in a Send indication
 
 function resolveOptions(o: RelayServerOptions): ResolvedRelayOptions {
-  if (typeof o.secret !== "string" || o.secret.length < 8) {
-    throw new TypeError("createRelayServer: `secret` must be a string of at least 8 characters (the TURN REST API shared secret)");
-  }
-  const allow: Cidr[] = [];
-  for (const a of o.allow ?? []) {
+  return resolveRelayOptions(o, (entries) => entries.map((a) => {
     const c = typeof a === "string" ? parseCidr(a) : a;
     if (!c) throw new TypeError(`createRelayServer: allow entry '${String(a)}' is not a CIDR (e.g. 127.0.0.1/32)`);
-    allow.push(c);
-  }
-  const relayIp = o.relayIp ?? RELAY_DEFAULTS.relayIp;
-  let externalIp = o.externalIp ?? relayIp;
-  if (externalIp === "0.0.0.0") {
-    const found = Object.values(networkInterfaces()).flat().find((i) => i && i.family === "IPv4" && !i.internal);
-    if (!found) throw new TypeError("createRelayServer: no external IPv4 address found; set `externalIp` (or `relayIp`)");
-    externalIp = found.address;
-  }
-  const positive = (v: number | undefined, d: number, name: string) => {
-    const x = v ?? d;
-    if (!(typeof x === "number" && x > 0)) throw new TypeError(`createRelayServer: \`${name}\` must be a positive number`);
-    return x;
-  };
-  // An entry given as undefined (the CLI passes every flag, set or not) keeps its default instead of erasing it.
-  const quota = (q: Partial<RelayQuota> | undefined, d: RelayQuota, name: string): RelayQuota => ({
-    datagramsPerSecond: positive(q?.datagramsPerSecond, d.datagramsPerSecond, `${name}.datagramsPerSecond`),
-    bytesPerSecond: positive(q?.bytesPerSecond, d.bytesPerSecond, `${name}.bytesPerSecond`),
-  });
-  const maxLifetimeSeconds = positive(o.maxLifetimeSeconds, RELAY_DEFAULTS.maxLifetimeSeconds, "maxLifetimeSeconds");
-  return {
-    secret: o.secret,
-    port: o.port ?? RELAY_DEFAULTS.port,
-    host: o.host ?? RELAY_DEFAULTS.host,
-    path: o.path ?? RELAY_DEFAULTS.path,
-    tls: o.tls,
-    origins: o.origins ?? [],
-    allow,
-    relayIp,
-    externalIp,
-    realm: o.realm ?? RELAY_DEFAULTS.realm,
-    // The default never exceeds the maximum (RFC 8656 §7.2 caps every lifetime at it).
-    defaultLifetimeSeconds: Math.min(maxLifetimeSeconds, positive(o.defaultLifetimeSeconds, RELAY_DEFAULTS.defaultLifetimeSeconds, "defaultLifetimeSeconds")),
-    maxLifetimeSeconds,
-    maxAllocations: positive(o.maxAllocations, RELAY_DEFAULTS.maxAllocations, "maxAllocations"),
-    maxAllocationsPerUser: positive(o.maxAllocationsPerUser, RELAY_DEFAULTS.maxAllocationsPerUser, "maxAllocationsPerUser"),
-    maxClients: positive(o.maxClients, RELAY_DEFAULTS.maxClients, "maxClients"),
-    maxClientsPerIp: positive(o.maxClientsPerIp, RELAY_DEFAULTS.maxClientsPerIp, "maxClientsPerIp"),
-    maxDatagramBytes: Math.min(65507, positive(o.maxDatagramBytes, RELAY_DEFAULTS.maxDatagramBytes, "maxDatagramBytes")),
-    allocationQuota: quota(o.allocationQuota, RELAY_DEFAULTS.allocationQuota, "allocationQuota"),
-    totalQuota: quota(o.totalQuota, RELAY_DEFAULTS.totalQuota, "totalQuota"),
-    clientBufferBytes: positive(o.clientBufferBytes, RELAY_DEFAULTS.clientBufferBytes, "clientBufferBytes"),
-    idleTimeoutMs: positive(o.idleTimeoutMs, RELAY_DEFAULTS.idleTimeoutMs, "idleTimeoutMs"),
-    authTimeoutMs: positive(o.authTimeoutMs, RELAY_DEFAULTS.authTimeoutMs, "authTimeoutMs"),
-    unauthenticatedFramesPerSecond: positive(o.unauthenticatedFramesPerSecond, RELAY_DEFAULTS.unauthenticatedFramesPerSecond, "unauthenticatedFramesPerSecond"),
-    maxAuthFailures: positive(o.maxAuthFailures, RELAY_DEFAULTS.maxAuthFailures, "maxAuthFailures"),
-    maxPermissionsPerAllocation: positive(o.maxPermissionsPerAllocation, RELAY_DEFAULTS.maxPermissionsPerAllocation, "maxPermissionsPerAllocation"),
-    maxChannelsPerAllocation: positive(o.maxChannelsPerAllocation, RELAY_DEFAULTS.maxChannelsPerAllocation, "maxChannelsPerAllocation"),
-    log: o.log ?? (() => undefined),
-    now: o.now ?? (() => performance.now()),
-  };
+    return c;
+  }), () => Object.values(networkInterfaces()).flat().find((i) => i && i.family === "IPv4" && !i.internal)?.address ?? null);
 }
 
 const originAllowed = (origins: string[], origin: string | undefined) =>
@@ -101,31 +49,12 @@ function refuseUpgrade(socket: Duplex, status: number, text: string): void {
 export async function createRelayServer(options: RelayServerOptions): Promise<RelayServer> {
   const o = resolveOptions(options);
   const stats = newRelayStats();
-  const perUser = new Map<string, number>();
   const perIp = new Map<string, number>();
   const sessions = new Set<RelaySession>();
   const own = [o.relayIp, o.externalIp, o.host].filter((ip) => ip !== "0.0.0.0" && ip !== "::");
-  const host: SessionHost = {
-    options: o,
-    policy: new AddressPolicy(o.allow, own),
-    stats,
-    totalQuota: new DatagramQuota(o.totalQuota.datagramsPerSecond, o.totalQuota.bytesPerSecond, o.now),
-    now: o.now,
-    reserveAllocation(user) {
-      if (stats.allocations >= o.maxAllocations) return { code: 508, reason: "Insufficient Capacity: the relay is full" };
-      const n = perUser.get(user) ?? 0;
-      if (n >= o.maxAllocationsPerUser) return { code: 486, reason: "Allocation Quota Reached" };
-      perUser.set(user, n + 1);
-      stats.allocations++;
-      return null;
-    },
-    releaseAllocation(user) {
-      stats.allocations--;
-      const n = (perUser.get(user) ?? 1) - 1;
-      if (n <= 0) perUser.delete(user);
-      else perUser.set(user, n);
-    },
-  };
+  // Allocations bind node:dgram sockets with 1 MiB buffers (a burst of peer traffic must not overflow the kernel's).
+  const host = createSessionHost({ options: o, policy: new AddressPolicy(o.allow, own), stats,
+    udp: new NodeUdpTransport({ recvBufferSize: 1 << 20, sendBufferSize: 1 << 20 }) });
 
   const http: Server = o.tls ? createHttpsServer({ key: o.tls.key, cert: o.tls.cert }) : createHttpServer();
   http.on("request", (_req, res) => {

@@ -1,8 +1,8 @@
 // One WebSocket client of the relay: TURN (RFC 8656) over message frames, one
 // frame per STUN message or ChannelData. Authentication comes before anything
 // is allocated; every request after it carries the same long-term credential.
-import { randomBytes } from "node:crypto";
 import type { NetAddress } from "../net/address.js";
+import type { Transport } from "../net/transport.js";
 import { Allocation } from "./allocation.js";
 import { checkRelayUsername, longTermKey } from "./credentials.js";
 import type { ResolvedRelayOptions } from "./options.js";
@@ -12,15 +12,25 @@ import {
   getXorAddresses, looksLikeChannelData, parseChannelData, parseStun, unknownRequired, type StunMessage,
 } from "./stun.js";
 import type { RelayStats } from "./stats.js";
-import type { AddressPolicy } from "./address-policy.js";
 
-/** What a session needs from its server: shared policy, quotas, counters and the allocation registry. */
+/** Where the relay may send: null when allowed, else why not (AddressPolicy in the relay). */
+export interface DestinationPolicy {
+  check(ip: string): string | null;
+}
+
+/** What a session needs from its server: shared policy, quotas, counters, sockets, time, randomness and the allocation registry. */
 export interface SessionHost {
   readonly options: ResolvedRelayOptions;
-  readonly policy: AddressPolicy;
+  readonly policy: DestinationPolicy;
   readonly stats: RelayStats;
   readonly totalQuota: DatagramQuota;
+  /** Where allocations get their UDP sockets. */
+  readonly udp: Transport;
+  /** Monotonic milliseconds (lifetimes, quotas). */
   now(): number;
+  /** Unix milliseconds (credential expiry). */
+  wallClock(): number;
+  randomBytes(n: number): Uint8Array;
   /** Reserves an allocation slot for `user`; null when the server or the user is at its cap (with the TURN error). */
   reserveAllocation(user: string): null | { code: number; reason: string };
   releaseAllocation(user: string): void;
@@ -36,19 +46,21 @@ export interface FrameSocket {
 const UDP = 17;
 const MIN_CHANNEL = 0x4000;
 const MAX_CHANNEL = 0x4fff;  // RFC 8656 §12
+const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 const MAX_CLOSE_REASON = 123;  // bytes of UTF-8 (RFC 6455 §5.5: a control frame's payload is at most 125, 2 are the code)
 
 /** The reason cut to what a close frame holds, at a character boundary (ws throws on a longer one). */
 function closeReason(reason: string): string {
   let out = reason.slice(0, MAX_CLOSE_REASON);
-  while (Buffer.byteLength(out) > MAX_CLOSE_REASON || /[\uD800-\uDBFF]$/.test(out)) out = out.slice(0, -1);
+  const bytes = (x: string) => new TextEncoder().encode(x).length;
+  while (bytes(out) > MAX_CLOSE_REASON || /[\uD800-\uDBFF]$/.test(out)) out = out.slice(0, -1);
   return out || "closed";
 }
 
 export class RelaySession {
   lastFrameAt: number;
   readonly openedAt: number;
-  private readonly nonce = randomBytes(12).toString("hex");
+  private readonly nonce: string;
   private user = "";
   private username = "";
   private key: Uint8Array | null = null;
@@ -61,6 +73,7 @@ export class RelaySession {
   private closed = false;
 
   constructor(private readonly host: SessionHost, private readonly ws: FrameSocket, readonly remote: NetAddress) {
+    this.nonce = hex(host.randomBytes(12));
     const now = host.now();
     this.lastFrameAt = now;
     this.openedAt = now;
@@ -178,7 +191,7 @@ export class RelaySession {
       this.error(m, 441, "Wrong Credentials", false);
       return false;
     }
-    const u = checkRelayUsername(o.secret, username, Date.now());
+    const u = checkRelayUsername(o.secret, username, this.host.wallClock());
     const key = u.ok ? (this.key && username === this.username ? this.key : longTermKey(username, realm, u.password)) : null;
     if (!u.ok || !key || !checkIntegrity(m, key)) {
       this.host.stats.authFailures++;
@@ -221,7 +234,7 @@ export class RelaySession {
   }
 
   private async onAllocate(m: StunMessage): Promise<void> {
-    const tid = Buffer.from(m.transactionId).toString("hex");
+    const tid = hex(m.transactionId);
     if (this.allocation) {
       // A retransmitted Allocate gets the same answer (RFC 8656 §7.2 step 2); another one is a mismatch.
       if (this.allocationResponse?.tid === tid) this.reply(this.allocationResponse.bytes);
@@ -244,8 +257,8 @@ export class RelaySession {
     this.allocating = m.transactionId;
     let alloc: Allocation;
     try {
-      alloc = await Allocation.open(o.relayIp, o.externalIp, this.host.now() + lifetime * 1000,
-        { maxPermissions: o.maxPermissionsPerAllocation, maxChannels: o.maxChannelsPerAllocation }, 1 << 20);
+      alloc = await Allocation.open(this.host.udp, o.relayIp, o.externalIp, this.host.now() + lifetime * 1000,
+        { maxPermissions: o.maxPermissionsPerAllocation, maxChannels: o.maxChannelsPerAllocation });
     } catch (e) {
       this.allocating = null;
       this.host.releaseAllocation(this.user);
@@ -370,7 +383,7 @@ export class RelaySession {
   }
 
   /** Peer → client: permission, size, quotas, then the client's buffer. */
-  private fromPeer(alloc: Allocation, data: Buffer, from: NetAddress): void {
+  private fromPeer(alloc: Allocation, data: Uint8Array, from: NetAddress): void {
     if (this.closed) return;
     const s = this.host.stats;
     const now = this.host.now();
@@ -395,7 +408,7 @@ export class RelaySession {
     const ch = alloc.channelFor(from, now);
     const frame = ch !== null
       ? buildChannelData(ch, data)
-      : new StunBuilder(Method.Data, Class.Indication, randomBytes(12)).addXorAddress(Attr.XorPeerAddress, from).add(Attr.Data, data).build();
+      : new StunBuilder(Method.Data, Class.Indication, this.host.randomBytes(12)).addXorAddress(Attr.XorPeerAddress, from).add(Attr.Data, data).build();
     s.datagramsFromPeers++;
     s.bytesFromPeers += data.length;
     this.ws.send(frame);

@@ -1,8 +1,10 @@
 // STUN (RFC 8489) and TURN (RFC 8656) messages as the relay server reads and
 // writes them: a strict parser (every length checked, a bounded attribute
 // count, nothing after FINGERPRINT) and a builder. Integrity and fingerprint
-// are computed with node:crypto and our CRC-32; this file holds only framing.
-import { createHmac, timingSafeEqual } from "node:crypto";
+// are computed with @noble/hashes and our CRC-32 (no node: import: the same
+// code serves the relay in Node and TURN on the virtual network in any runtime).
+import { hmac } from "@noble/hashes/hmac";
+import { sha1 } from "@noble/hashes/legacy";
 import { crc32 } from "../crypto/crc.js";
 import type { NetAddress } from "../net/address.js";
 
@@ -208,8 +210,8 @@ export function checkIntegrity(m: StunMessage, key: Uint8Array): boolean {
   // rewrite below would change the client's frame.
   const prefix = new Uint8Array(m.bytes.subarray(0, start));
   view(prefix).setUint16(2, start + 24 - HEADER);
-  const mac = createHmac("sha1", key).update(prefix).digest();
-  return timingSafeEqual(mac, attrValue(m, a));
+  const mac = hmac(sha1, key, prefix);
+  return constantTimeEqual(mac, attrValue(m, a));
 }
 
 /** Builds one message; attributes in the order added, integrity and fingerprint last. */
@@ -298,7 +300,7 @@ export class StunBuilder {
   build(key?: Uint8Array): Uint8Array {
     if (key) {
       const prefix = this.concat(24).subarray(0, this.size);
-      const mac = createHmac("sha1", key).update(prefix).digest();
+      const mac = hmac(sha1, key, prefix);
       this.add(Attr.MessageIntegrity, mac);
     }
     const before = this.concat(8).subarray(0, this.size);
@@ -339,4 +341,12 @@ export function buildChannelData(channel: number, data: Uint8Array): Uint8Array 
   d.setUint16(2, data.length);
   out.set(data, 4);
   return out;
+}
+
+/** Compares without an early exit, so the time does not tell how many bytes matched. */
+function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
+  return d === 0;
 }

@@ -7,6 +7,8 @@ import { RELAY_DEFAULTS, type ResolvedRelayOptions } from "../../src/relay/optio
 import { DatagramQuota } from "../../src/relay/rate-limit.js";
 import type { FrameSocket, SessionHost } from "../../src/relay/session.js";
 import { newRelayStats, type RelayStats } from "../../src/relay/stats.js";
+import { NodeUdpTransport } from "../../src/net/udp.js";
+import { randomBytes } from "node:crypto";
 
 export const FAKE_SECRET = "fuzz-secret-0123";
 export const FAKE_REALM = "fuzz";
@@ -36,6 +38,7 @@ export class FakeHost implements SessionHost {
   readonly totalQuota: DatagramQuota;
   readonly perUser = new Map<string, number>();
   readonly violations: string[] = [];
+  readonly udp = new NodeUdpTransport({ recvBufferSize: 1 << 16, sendBufferSize: 1 << 16 });
 
   constructor(over: Partial<ResolvedRelayOptions> = {}) {
     this.options = fakeOptions(() => this.clock, over);
@@ -45,6 +48,14 @@ export class FakeHost implements SessionHost {
 
   now(): number {
     return this.clock;
+  }
+
+  wallClock(): number {
+    return Date.now();
+  }
+
+  randomBytes(n: number): Uint8Array {
+    return new Uint8Array(randomBytes(n));
   }
 
   reserveAllocation(user: string): null | { code: number; reason: string } {

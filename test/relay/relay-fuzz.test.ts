@@ -684,7 +684,7 @@ describe("relay fuzz: a session", () => {
       if (host.stats.allocations !== 0 || host.perUser.size) fail(steps, `after every client left: ${host.stats.allocations} allocations reserved`);
       for (const a of opened.slice(openedBefore)) {
         if (!isClosed(a)) fail(steps, "an allocation's socket is still open after its client left");
-        expect(() => (a as unknown as { socket: { address(): unknown } }).socket.address()).toThrow();
+        expect(() => (a as unknown as { socket: { sock: { address(): unknown } } }).socket.sock.address()).toThrow();
       }
       for (const c of clients) {
         const cl = c.sock.closes[0];
