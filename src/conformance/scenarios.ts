@@ -28,8 +28,8 @@ const bytes = (n: number, seed: number) => {
 };
 
 interface PairOptions {
-  a?: { nat?: NatType; wasmrtc?: Record<string, unknown> };
-  b?: { nat?: NatType; wasmrtc?: Record<string, unknown> };
+  a?: { nat?: NatType; wasmrtc?: Record<string, unknown>; config?: Record<string, unknown> };
+  b?: { nat?: NatType; wasmrtc?: Record<string, unknown>; config?: Record<string, unknown> };
   channels: Array<{ label: string; opts: Record<string, unknown> }>;
   setupLimitMs?: number;
 }
@@ -37,7 +37,7 @@ interface PairOptions {
 /** A offers to B; A creates the channels (negotiated ones on both sides). Waits until every channel is open on both. */
 async function pair(w: World, o: PairOptions): Promise<{ a: Peer; b: Peer; ok: boolean }> {
   const mk = (name: string, publicIp: string, privateIp: string, spec: PairOptions["a"]) =>
-    w.peer(name, spec?.nat ? privateIp : publicIp, { nat: spec?.nat ? { type: spec.nat, publicIp } : undefined, wasmrtc: spec?.wasmrtc });
+    w.peer(name, spec?.nat ? privateIp : publicIp, { nat: spec?.nat ? { type: spec.nat, publicIp } : undefined, wasmrtc: spec?.wasmrtc, config: spec?.config });
   const a = mk("A", "203.0.113.10", "192.168.1.10", o.a);
   const b = mk("B", "198.51.100.20", "192.168.2.20", o.b);
   w.wire(a, b);
@@ -120,6 +120,35 @@ function natScenario(x: NatType, y: NatType, expectConnected: boolean): Scenario
   };
 }
 
+/** Both peers use a TURN server on the virtual network (our relay's session logic over UDP). */
+function turnScenario(x: NatType, y: NatType, relayOnly: boolean): Scenario {
+  return {
+    name: `turn/${x}+${y}${relayOnly ? "/relay-only" : ""}`,
+    link: { latencyMs: 15 },
+    async body(w) {
+      const { server, iceServer } = await w.turn("192.0.2.100");
+      const policy = relayOnly ? { iceTransportPolicy: "relay" } : {};
+      const { a, b, ok } = await pair(w, {
+        a: { nat: x, config: { iceServers: [iceServer("A")], ...policy } },
+        b: { nat: y, config: { iceServers: [iceServer("B")], ...policy } },
+        channels: [{ label: "c", opts: { negotiated: true, id: 2 } }],
+        setupLimitMs: 45000,
+      });
+      w.check("connected", ok);
+      if (!ok) return;
+      const sent = [bytes(800, 1), bytes(1100, 2), bytes(20, 3)];
+      for (const m of sent) a.channels.get("c")!.send(m);
+      await w.until(() => b.channels.get("c")!.received.length === 3, 3000);
+      w.check("data crosses", JSON.stringify(b.channels.get("c")!.received.map((r) => r.hash)) === JSON.stringify(sent.map(hashOf)));
+      const s = server.stats();
+      w.trace.add(`turn allocations ${s.allocationsCreated} to-peers ${s.datagramsToPeers} from-peers ${s.datagramsFromPeers}`);
+      w.check("both allocated on the TURN server", s.allocationsCreated === 2);
+      // Neither side can reach the other directly through two symmetric NATs, nor when told to use relays only.
+      if (relayOnly || (x === "symmetric" && y === "symmetric")) w.check("the data went through the relay", s.datagramsToPeers > 0 && s.datagramsFromPeers > 0);
+    },
+  };
+}
+
 export const SCENARIOS: Scenario[] = [
   {
     name: "setup",
@@ -150,6 +179,9 @@ export const SCENARIOS: Scenario[] = [
   natScenario("symmetric", "address-restricted", true),
   natScenario("symmetric", "port-restricted", false),
   natScenario("symmetric", "symmetric", false),
+  turnScenario("symmetric", "symmetric", false),
+  turnScenario("symmetric", "port-restricted", false),
+  turnScenario("full-cone", "port-restricted", true),
   {
     name: "consent/loss-and-recovery",
     link: { latencyMs: 10 },

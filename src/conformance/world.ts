@@ -12,7 +12,9 @@ import { addressKey, formatAddress, type NetAddress } from "../net/address.js";
 import { VirtualClock } from "../net/clock.js";
 import { VirtualNetwork, type LinkConfig, type NatType } from "../net/virtual.js";
 import type { WasmrtcConfig } from "../godot/engine_extension.js";
-import { DeterministicCryptoProvider } from "./deterministic-crypto.js";
+import { DeterministicCryptoProvider, SeededStream } from "./deterministic-crypto.js";
+import { createRelayCredentials } from "../relay/credentials.js";
+import { createTurnUdpServer, type TurnUdpServer } from "../relay/turn-udp.js";
 import { fnv1a, Trace } from "./trace.js";
 
 export interface WorldOptions {
@@ -24,6 +26,9 @@ export interface WorldOptions {
 }
 
 export const FRAME_MS = 5;
+/** The TURN servers' secret and their idea of "now" (fixed: credentials must be the same bytes in every run). */
+const TURN_SECRET = "conformance-turn-secret";
+const TURN_WALL_CLOCK = Date.UTC(2030, 0, 1);
 
 const u32 = (s: string) => Number.parseInt(fnv1a(new TextEncoder().encode(s)), 16) >>> 0;
 
@@ -67,13 +72,13 @@ export class Peer {
   private last = [-1, -1, -1];
 
   constructor(readonly world: World, readonly name: string, readonly ip: string, nat: { type: NatType; publicIp: string } | undefined,
-    wasmrtc: WasmrtcConfig) {
+    wasmrtc: WasmrtcConfig, config: Record<string, unknown> = {}) {
     this.host = world.net.addHost(ip, nat);
     const engine = Engine.instantiate(world.opts.module, {
       crypto: new DeterministicCryptoProvider(`${world.opts.seed}\n${world.name}\n${name}`, world.opts.baseCrypto()),
       log: (level, m) => world.trace.add(`${name} engine-log ${level} ${m}`),
     });
-    const err = this.pc.initialize({ iceServers: [], wasmrtc: { ...wasmrtc, engine, transport: this.host, clock: world.clock, inputMode: "immediate" } });
+    const err = this.pc.initialize({ iceServers: [], ...config, wasmrtc: { ...wasmrtc, engine, transport: this.host, clock: world.clock, inputMode: "immediate" } });
     world.trace.add(`${name} initialize ${ip}${nat ? ` behind ${nat.type} ${nat.publicIp}` : ""} -> ${err}`);
     this.pc.data_channel_received.connect((ch) => {
       const label = ch.get_label();
@@ -126,8 +131,8 @@ export class World {
     void addressKey;
   }
 
-  peer(name: string, ip: string, opts: { nat?: { type: NatType; publicIp: string }; wasmrtc?: WasmrtcConfig } = {}): Peer {
-    const p = new Peer(this, name, ip, opts.nat, opts.wasmrtc ?? {});
+  peer(name: string, ip: string, opts: { nat?: { type: NatType; publicIp: string }; wasmrtc?: WasmrtcConfig; config?: Record<string, unknown> } = {}): Peer {
+    const p = new Peer(this, name, ip, opts.nat, opts.wasmrtc ?? {}, opts.config);
     this.peers.push(p);
     return p;
   }
@@ -175,6 +180,27 @@ export class World {
     await this.until(() => false, ms);
   }
 
+  /**
+   * A TURN server (our relay's session logic over UDP) on a public virtual
+   * host; returns it and the iceServers entry for a peer named `user`.
+   */
+  async turn(ip: string): Promise<{ server: TurnUdpServer; iceServer: (user: string) => Record<string, unknown> }> {
+    const stream = new SeededStream(`${this.opts.seed}\n${this.name}\nturn`);
+    const server = await createTurnUdpServer({
+      transport: this.net.addHost(ip), clock: this.clock, listen: { ip, port: 3478 }, secret: TURN_SECRET, realm: "conformance",
+      policy: { check: () => null }, wallClock: () => TURN_WALL_CLOCK, randomBytes: (n) => stream.bytes(n),
+    });
+    this.turns.push(server);
+    return {
+      server,
+      iceServer: (user) => {
+        const c = createRelayCredentials(TURN_SECRET, user, 3600, TURN_WALL_CLOCK);
+        return { urls: [`turn:${ip}:3478`], username: c.username, credential: c.credential };
+      },
+    };
+  }
+  private readonly turns: TurnUdpServer[] = [];
+
   check(what: string, ok: boolean): void {
     this.checks.push({ what, ok });
     this.trace.add(`check ${ok ? "ok" : "FAILED"} ${what}`);
@@ -187,6 +213,7 @@ export class World {
       await body(this);
     } finally {
       for (const p of this.peers) p.pc.close();
+      for (const t of this.turns) t.close();
       set_log_sink(null);
     }
   }

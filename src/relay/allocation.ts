@@ -40,7 +40,7 @@ export class Allocation {
     };
   }
 
-  /** A fresh UDP socket of `transport` on `bindIp` (node:dgram in the relay, a virtual host in tests); `externalIp` is what the client is told. */
+  /** A fresh UDP socket of `transport` on `bindIp` (real UDP in the relay, a virtual host in tests); `externalIp` is what the client is told. */
   static async open(transport: Transport, bindIp: string, externalIp: string, expires: number, limits: AllocationLimits): Promise<Allocation> {
     const socket = await transport.bind({ ip: bindIp, port: 0, family: 4 });
     return new Allocation(socket, { family: 4, ip: externalIp, port: socket.local.port }, expires, limits);

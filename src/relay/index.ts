@@ -5,3 +5,5 @@ export { RELAY_DEFAULTS } from "./options.js";
 export type { RelayStats } from "./stats.js";
 export { createRelayCredentials, checkRelayUsername, type RelayCredentials } from "./credentials.js";
 export { AddressPolicy, parseCidr, type Cidr } from "./address-policy.js";
+export { createTurnUdpServer, type TurnUdpServer, type TurnUdpServerOptions } from "./turn-udp.js";
+export type { DestinationPolicy } from "./session.js";
