@@ -22,3 +22,13 @@ export { loadBrowserEngine, browserEngine, type BrowserEngineOptions } from "./e
 export { NobleCryptoProvider } from "./crypto/noble.js";
 export type { CryptoProvider } from "./crypto/provider.js";
 export * from "./net/index.js";
+// The signaling client of Godot's webrtc_signaling demo (the server is Node only).
+export {
+  SignalingClient, SocketState, setSignalingWebSocket,
+  type SignalingClientOptions, type SignalingSocket, type SignalingSocketConstructor,
+} from "./signaling/client.js";
+export { SignalingMultiplayer, DEMO_PEER_CONFIG, type MultiplayerPeerLike, type SignalingMultiplayerOptions } from "./signaling/multiplayer.js";
+export {
+  MessageType as SignalingMessageType, CloseCode as SignalingCloseCode, Reason as SignalingCloseReason,
+  encodeCandidate, parseCandidate, type SignalingMessage,
+} from "./signaling/protocol.js";
