@@ -4,7 +4,7 @@
 set -euo pipefail
 need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for p in cmake g++ emscripten libssl-dev openssl libgtest-dev googletest coturn chromium firefox-esr redis-server \
+for p in cmake g++ emscripten libssl-dev openssl libgtest-dev googletest coturn chromium firefox-esr redis-server tshark \
          clang-14 libclang-rt-14-dev libusrsctp-dev iproute2; do
   have_pkg "$p" || need+=("$p")
 done

@@ -12,6 +12,7 @@ export { NodeUdpTransport } from "./net/udp.js";
 export { DenoUdpTransport, hasDenoDatagram } from "./net/deno-udp.js";
 export * from "./net/index.js";
 export * from "./relay/index.js";
+export { createPcapngFileCapture, type PcapngFileCapture } from "./debug/pcapng-file.js";
 export * from "./signaling/index.js";
 
 import { WebRTCPeerConnection, setEngineRuntime } from "./godot/index.js";
@@ -21,6 +22,7 @@ import { DenoUdpTransport, hasDenoDatagram } from "./net/deno-udp.js";
 import { RealClock } from "./net/clock.js";
 import { setDefaultWebSocket, type WebSocketConstructor } from "./net/websocket-relay.js";
 import { WebSocket as WsWebSocket } from "ws";
+import { appendFileSync } from "node:fs";
 
 // Node 20 has no global WebSocket: the relay transport uses the `ws` package there.
 if (typeof (globalThis as { WebSocket?: unknown }).WebSocket !== "function") {
@@ -37,3 +39,14 @@ setEngineRuntime({
   clock: () => realClock,
 });
 WebRTCPeerConnection.set_default_extension("WebRTCPeerConnectionEngine");
+
+// SSLKEYLOGFILE, as OpenSSL-based tools honour it: every DTLS handshake of the process's
+// engine appends its key log line, so Wireshark can decrypt a capture. Debugging only.
+const keyLogFile = typeof process !== "undefined" ? process.env?.SSLKEYLOGFILE : undefined;
+if (keyLogFile) {
+  try {
+    loadNodeEngineSync().setKeyLog((line) => appendFileSync(keyLogFile, line + "\n"));
+  } catch (e) {
+    console.warn(`wasmrtc: SSLKEYLOGFILE is set but the key log cannot be enabled: ${(e as Error)?.message ?? e}`);
+  }
+}

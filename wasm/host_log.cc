@@ -16,3 +16,17 @@ struct InstallHostLog {
 } g_install;
 
 }  // namespace
+
+// Key logging (NSS format) goes to the host only while it asks for it.
+#include "common/keylog.h"
+
+extern "C" __attribute__((import_module("wasmrtc_host"), import_name("keylog"))) void wasmrtc_host_keylog(
+    const char* line, size_t len);
+
+namespace {
+void keylog_to_host(std::string_view line) { wasmrtc_host_keylog(line.data(), line.size()); }
+}  // namespace
+
+extern "C" __attribute__((export_name("wr_set_keylog"), used)) void wr_set_keylog(int enabled) {
+  wasmrtc::set_keylog_sink(enabled ? &keylog_to_host : nullptr);
+}

@@ -4,6 +4,7 @@
 #include <iterator>
 #include <cstring>
 
+#include "common/keylog.h"
 #include "common/log.h"
 #include "dtls/asn1.h"
 #include "dtls/prf.h"
@@ -1018,6 +1019,15 @@ bool DtlsEndpoint::derive_keys() {
     prf(crypto_, h, ByteView(pms, 32), "master secret", ByteView(seed), 48, master_);
   }
   std::memset(pms, 0, sizeof pms);
+  if (keylog_enabled()) {
+    // NSS key log format: Wireshark decrypts the DTLS records (and shows SCTP and DCEP inside) with it.
+    static const char* kHex = "0123456789abcdef";
+    std::string line = "CLIENT_RANDOM ";
+    for (uint8_t b : client_random_) line += {kHex[b >> 4], kHex[b & 15]};
+    line += ' ';
+    for (uint8_t b : master_) line += {kHex[b >> 4], kHex[b & 15]};
+    keylog_line(line);
+  }
   size_t key_len = suite_ == suite::kEcdheEcdsaAes128GcmSha256 || suite_ == suite::kEcdheRsaAes128GcmSha256 ? 16 : 32;
   std::vector<uint8_t> seed(server_random_, server_random_ + 32);
   seed.insert(seed.end(), client_random_, client_random_ + 32);

@@ -1,6 +1,7 @@
 // DTLS against OpenSSL in-process (both roles, both suites, both groups, under
 // loss / duplication / reordering), against ourselves, and the failure cases.
 #include "dtls/dtls_endpoint.h"
+#include "common/keylog.h"
 
 #include <gtest/gtest.h>
 
@@ -152,6 +153,42 @@ std::vector<Case> all_cases() {
     }
   }
   return v;
+}
+
+// The key log line (NSS format, for Wireshark) is the one OpenSSL writes for the same handshake, in both roles.
+std::vector<std::string> g_keylog;
+TEST(DtlsEndpoint, KeyLogLineMatchesOpenSsl) {
+  for (Role role : {Role::kClient, Role::kServer}) {
+    g_keylog.clear();
+    set_keylog_sink([](std::string_view line) { g_keylog.emplace_back(line); });
+    Certificate cert;
+    ASSERT_TRUE(Certificate::generate(P(), "wasmrtc", cert));
+    OpenSslPeerConfig oc;
+    oc.server = role == Role::kClient;
+    OpenSslPeer peer(oc);
+    DtlsConfig dc;
+    dc.role = role;
+    dc.remote_fingerprint = peer.fingerprint();
+    DtlsEndpoint ours(P(), dc, cert);
+    Timestamp now = 0;
+    ours.start(now);
+    for (int i = 0; i < 200 && !(peer.connected() && !g_keylog.empty()); ++i) {
+      std::vector<uint8_t> d;
+      while (ours.poll_datagram(d)) peer.feed(ByteView(d));
+      peer.step();
+      while (peer.take_datagram(d)) ours.handle_datagram(now, ByteView(d));
+      now += ms(10);
+      ours.handle_timeout(now);
+    }
+    set_keylog_sink(nullptr);
+    ASSERT_EQ(g_keylog.size(), 1u);
+    ASSERT_EQ(peer.keylog.size(), 1u);
+    EXPECT_EQ(g_keylog[0].substr(0, 14), "CLIENT_RANDOM ");
+    EXPECT_EQ(g_keylog[0].size(), 14u + 64 + 1 + 96);
+    EXPECT_EQ(g_keylog[0], peer.keylog[0]);
+  }
+  // Without a sink nothing is logged.
+  EXPECT_FALSE(keylog_enabled());
 }
 
 INSTANTIATE_TEST_SUITE_P(Matrix, OpenSslInterop, ::testing::ValuesIn(all_cases()),

@@ -3,6 +3,7 @@
 // progress never waits for the application.
 import type { Clock, TimerHandle } from "../net/clock.js";
 import type { DatagramSocket, Transport } from "../net/transport.js";
+import type { DatagramCapture } from "../debug/pcapng.js";
 import type { NetAddress } from "../net/address.js";
 import { Engine } from "./engine.js";
 import { IceAgentHandle, IceState, type IceAbi, type IceAgentOptions, type IceHost } from "./ice.js";
@@ -60,6 +61,8 @@ export interface EndpointOptions {
    * once (virtual network, so virtual time stays exact).
    */
   inputMode?: "deferred" | "immediate";
+  /** Debugging: sees every datagram in and out (e.g. a PcapngRecorder, or a pcapng file in Node). */
+  capture?: DatagramCapture | null;
 }
 
 export interface StunBindingResult {
@@ -166,6 +169,7 @@ export class Endpoint implements IceHost, DtlsHost, PeerHost {
     engine.wasm.free(ptr);
     if (!handle) throw new Error("wasmrtc: endpoint creation failed");
     const ep = new Endpoint(engine, opts.clock, handle, (opts.inputMode ?? "deferred") === "deferred", opts.transport);
+    ep.capture = opts.capture ?? null;
     ep.ready = (async () => {
       try {
         for (const b of opts.bind ?? [{}]) {
@@ -478,9 +482,13 @@ export class Endpoint implements IceHost, DtlsHost, PeerHost {
     return Math.round(this.clock.now() * 1000);
   }
 
+  /** Debugging: every datagram in and out goes here too (null: off). */
+  capture: DatagramCapture | null = null;
+
   private onDatagram(socket: number, data: Uint8Array, from: NetAddress): void {
     if (this.closed || data.length > 65535) return;
     this.counters.datagramsIn++;
+    if (this.capture) this.capture.datagram("in", this.sockets[socket]?.local ?? from, from, data, this.clock.now());
     if (!this.deferred) {
       this.pending.push({ socket, from, data });
       this.pendingBytes += INPUT_HEADER + pad4(data.length);
@@ -595,7 +603,9 @@ export class Endpoint implements IceHost, DtlsHost, PeerHost {
           const sock = this.sockets[socket];
           if (to && sock) {
             // The transport may hold the buffer after send returns: hand it a copy.
-            sock.send(u8.slice(payload, payload + len), to);
+            const copy = u8.slice(payload, payload + len);
+            if (this.capture) this.capture.datagram("out", sock.local, to, copy, this.clock.now());
+            sock.send(copy, to);
             this.counters.transmits++;
             this.counters.bytesOut += len;
           }

@@ -81,6 +81,17 @@ export class Engine {
     this.outCap = cap;
   }
 
+  /**
+   * Debugging: every DTLS handshake of this engine writes one NSS key log line
+   * ("CLIENT_RANDOM <client random> <master secret>") to `sink`, so Wireshark
+   * can decrypt a capture. null turns it off. Anyone with these lines can read
+   * the traffic: never in production.
+   */
+  setKeyLog(sink: ((line: string) => void) | null): void {
+    this.wasm.keylog = sink;
+    (this.abi as unknown as { wr_set_keylog?: (on: number) => void }).wr_set_keylog?.(sink ? 1 : 0);
+  }
+
   /** Number of live endpoint handles inside the module (leak checks). */
   endpointCount(): number {
     return this.abi.wr_endpoint_count();

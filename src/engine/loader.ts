@@ -35,6 +35,8 @@ export interface EngineInstance {
   /** Copies bytes into freshly allocated wasm memory; caller frees. */
   copyIn(bytes: Uint8Array): number;
   readString(ptr: number, len: number): string;
+  /** Receives NSS key log lines while set (see Engine.setKeyLog). */
+  keylog: ((line: string) => void) | null;
 }
 
 const ENOSYS = 52;
@@ -154,9 +156,13 @@ export function instantiateEngine(module: WebAssembly.Module, opts: LoadOptions)
   };
   const readString = (ptr: number, len: number): string => textDecoder.decode(u8().subarray(ptr, ptr + len));
 
+  let inst: EngineInstance | null = null;
   const host: Record<string, (...args: number[]) => number | void> = {
     log(level: number, ptr: number, len: number) {
       log(level, readString(ptr, len));
+    },
+    keylog(ptr: number, len: number) {
+      inst?.keylog?.(readString(ptr, len));
     },
   };
   const env: Record<string, (...args: number[]) => number | void> = {
@@ -194,9 +200,10 @@ export function instantiateEngine(module: WebAssembly.Module, opts: LoadOptions)
     if (!p) throw new Error("wasmrtc: out of memory");
     return p;
   };
-  return {
+  inst = {
     exports,
     memory,
+    keylog: null,
     u8,
     dv,
     alloc,
@@ -208,4 +215,5 @@ export function instantiateEngine(module: WebAssembly.Module, opts: LoadOptions)
     },
     readString,
   };
+  return inst;
 }

@@ -21,6 +21,7 @@ import type { PeerHandle, RemoteChannelInfo } from "../engine/peer.js";
 import type { Clock } from "../net/clock.js";
 import type { Transport } from "../net/transport.js";
 import { ipFamily, type NetAddress } from "../net/address.js";
+import type { DatagramCapture } from "../debug/pcapng.js";
 import { RELAY_SERVER_ADDRESS, WebSocketRelayTransport, type WebSocketConstructor } from "../net/websocket-relay.js";
 
 /** Where the extension gets its engine, transport and clock (set by the Node entry point). */
@@ -59,6 +60,8 @@ export interface WasmrtcConfig extends Omit<PeerOptions, "relayOnly"> {
    * time-limited TURN REST ones (see createRelayCredentials on the server).
    */
   relay?: RelayConfig;
+  /** Debugging: every datagram of this connection's endpoint goes here too (PcapngRecorder, or createPcapngFileCapture in Node). */
+  capture?: DatagramCapture;
 }
 
 export interface RelayConfig {
@@ -245,6 +248,7 @@ export class WebRTCPeerConnectionEngine extends WebRTCPeerConnectionExtension {
           bind: binds.length && !relay ? binds : undefined,
           inputMode: ws.inputMode,
           ownCertificate: ws.ownCertificate === true,
+          capture: ws.capture && typeof (ws.capture as DatagramCapture).datagram === "function" ? ws.capture : null,
         });
         owns = true;
       }

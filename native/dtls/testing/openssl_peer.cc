@@ -143,7 +143,13 @@ OpenSslPeer::OpenSslPeer(OpenSslPeerConfig cfg) : mtu_(cfg.mtu) {
     SSL_CTX_set_cookie_verify_cb(ctx_, cookie_verify);
     SSL_CTX_set_options(ctx_, SSL_OP_COOKIE_EXCHANGE);
   }
+  // OpenSSL's own NSS key log lines: what ours must equal (the same handshake, the same master secret).
+  SSL_CTX_set_keylog_callback(ctx_, [](const SSL* ssl, const char* line) {
+    auto* self = static_cast<OpenSslPeer*>(SSL_get_app_data(ssl));
+    if (self) self->keylog.emplace_back(line);
+  });
   ssl_ = SSL_new(ctx_);
+  SSL_set_app_data(ssl_, this);
   BIO* bio = BIO_new(dgram_method());
   BIO_set_data(bio, this);
   SSL_set_bio(ssl_, bio, bio);

@@ -44,6 +44,7 @@ class OpenSslPeer {
   std::string group() const;
   bool write(ByteView data);
   std::vector<std::vector<uint8_t>> received;
+  std::vector<std::string> keylog;  // OpenSSL's key log lines (SSL_CTX_set_keylog_callback)
   bool got_close_notify() const;
   void shutdown();
   SSL* ssl() const { return ssl_; }
