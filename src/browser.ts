@@ -17,6 +17,7 @@ import { WebRTCPeerConnection, hasBrowserWebRTC } from "./godot/index.js";
 // exists; in a worker (no RTCPeerConnection) it is the engine.
 WebRTCPeerConnection.set_default_extension(hasBrowserWebRTC() ? "WebRTCPeerConnectionJS" : "WebRTCPeerConnectionEngine");
 export { Engine, type EngineOptions } from "./engine/engine.js";
+export { setEngineLogSink, LOG_LAYERS, LOG_LEVELS, type LogFn, type LogLayerName, type LogLevelName } from "./engine/loader.js";
 export { Endpoint, type EndpointOptions, type StunBindingResult } from "./engine/endpoint.js";
 export { loadBrowserEngine, browserEngine, type BrowserEngineOptions } from "./engine/browser.js";
 export { NobleCryptoProvider } from "./crypto/noble.js";

@@ -1,6 +1,7 @@
 // Node entry point.
 export * from "./common.js";
 export { Engine, type EngineOptions } from "./engine/engine.js";
+export { setEngineLogSink, LOG_LAYERS, LOG_LEVELS, type LogFn, type LogLayerName, type LogLevelName } from "./engine/loader.js";
 export { Endpoint, type EndpointOptions, type StunBindingResult, type PeerOptions } from "./engine/endpoint.js";
 export { PeerHandle } from "./engine/peer.js";
 export { loadNodeEngine, loadNodeEngineSync, createNodeEndpoint, defaultNodeCrypto, type NodeEndpointOptions } from "./engine/node.js";

@@ -2,12 +2,12 @@
 #include "common/log.h"
 
 extern "C" __attribute__((import_module("wasmrtc_host"), import_name("log"))) void wasmrtc_host_log(
-    int level, const char* msg, size_t len);
+    int level, int layer, const char* msg, size_t len);
 
 namespace {
 
-void forward_to_host(wasmrtc::LogLevel level, std::string_view msg) {
-  wasmrtc_host_log(int(level), msg.data(), msg.size());
+void forward_to_host(wasmrtc::LogLevel level, wasmrtc::LogLayer layer, std::string_view msg) {
+  wasmrtc_host_log(int(level), int(layer), msg.data(), msg.size());
 }
 
 // Installed before any export runs (static initialisers run in _initialize).
@@ -16,6 +16,11 @@ struct InstallHostLog {
 } g_install;
 
 }  // namespace
+
+// Per-layer thresholds, set by the host (Engine.setLogLevel).
+extern "C" __attribute__((export_name("wr_set_log_level"), used)) void wr_set_log_level(int layer, int level) {
+  wasmrtc::set_log_level(wasmrtc::LogLayer(layer), wasmrtc::LogLevel(level));
+}
 
 // Key logging (NSS format) goes to the host only while it asks for it.
 #include "common/keylog.h"

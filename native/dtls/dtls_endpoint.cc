@@ -129,7 +129,7 @@ void DtlsEndpoint::fail(uint8_t alert, std::string reason) {
   send_alert(2, alert);
   state_ = State::kFailed;
   retransmit_at_ = kNever;
-  log_message(LogLevel::kWarning, "DTLS: " + reason);
+  log_message(LogLayer::kDtls, LogLevel::kWarning, "DTLS: " + reason);
   events_.push_back({DtlsEvent::Type::kFailed, {}, std::move(reason)});
 }
 
@@ -226,6 +226,10 @@ void DtlsEndpoint::handle_timeout(Timestamp now) {
   ++retransmissions_;
   ++stats_.retransmissions;
   rto_ = std::min(rto_ * 2, config_.max_rto);  // §4.2.4.1: double on every timeout
+  if (log_enabled(LogLayer::kDtls, LogLevel::kDebug)) {
+    log_message(LogLayer::kDtls, LogLevel::kDebug, "DTLS: flight retransmitted (" + std::to_string(retransmissions_) + "), next timeout " +
+                std::to_string(rto_ / 1000) + " ms");
+  }
   flush_flight(now);
 }
 
@@ -492,7 +496,8 @@ void DtlsEndpoint::process_message(Timestamp now, uint8_t type, uint16_t seq, By
           state_ = State::kConnected;
           flight_.clear();
           retransmit_at_ = kNever;
-          events_.push_back({DtlsEvent::Type::kConnected, {}, {}});
+          log_connected();
+      events_.push_back({DtlsEvent::Type::kConnected, {}, {}});
           deliver_early_data();
         }
         return;
@@ -533,6 +538,7 @@ void DtlsEndpoint::process_message(Timestamp now, uint8_t type, uint16_t seq, By
       flight_is_final_ = true;
       flush_flight(now);
       state_ = State::kConnected;
+      log_connected();
       events_.push_back({DtlsEvent::Type::kConnected, {}, {}});
       deliver_early_data();
       return;
@@ -999,6 +1005,13 @@ std::vector<uint8_t> DtlsEndpoint::transcript_hash(crypto::Hash h) const {
   std::vector<uint8_t> out(crypto::hash_size(h));
   crypto_.digest(h, ByteView(transcript_), out.data());
   return out;
+}
+
+void DtlsEndpoint::log_connected() const {
+  if (!log_enabled(LogLayer::kDtls, LogLevel::kInfo)) return;
+  log_message(LogLayer::kDtls, LogLevel::kInfo, std::string("DTLS: connected as ") + (config_.role == Role::kClient ? "client" : "server") +
+              ", suite 0x" + [](uint16_t v) { static const char* h = "0123456789abcdef"; return std::string{h[v >> 12], h[(v >> 8) & 15], h[(v >> 4) & 15], h[v & 15]}; }(suite_) +
+              ", group " + std::to_string(group_) + ", " + std::to_string(retransmissions_) + " retransmissions");
 }
 
 bool DtlsEndpoint::derive_keys() {

@@ -127,6 +127,7 @@ class DtlsEndpoint {
   // both
   bool on_finished(Timestamp now, ByteView body);
   bool derive_keys();
+  void log_connected() const;
   std::vector<uint8_t> finished_data(bool from_client);
   crypto::Hash suite_hash() const;
   std::vector<uint8_t> transcript_hash(crypto::Hash h) const;

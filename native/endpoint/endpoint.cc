@@ -585,7 +585,7 @@ void Endpoint::finish(ClientRequest& req) {
     ev.payload.insert(ev.payload.end(), reason.begin(), reason.end());
   } else {
     ev.type = EndpointEventType::kStunBindingTimeout;
-    log_message(LogLevel::kInfo, "STUN binding to " + req.server.to_string() + " timed out");
+    log_message(LogLayer::kStun, LogLevel::kInfo, "STUN binding to " + req.server.to_string() + " timed out");
   }
   events_.push_back(std::move(ev));
   req.id = 0;  // marks it for removal

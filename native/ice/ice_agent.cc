@@ -73,6 +73,9 @@ Duration IceAgent::jitter(Duration base) {
 }
 
 void IceAgent::emit_local(const Candidate& c) {
+  if (log_enabled(LogLayer::kIce, LogLevel::kDebug)) {
+    log_message(LogLayer::kIce, LogLevel::kDebug, "ICE " + config_.local_ufrag + ": local candidate " + c.to_sdp_line());
+  }
   local_cands_.push_back(c);
   IceEvent ev;
   ev.type = IceEvent::Type::kLocalCandidate;
@@ -604,6 +607,10 @@ void IceAgent::maybe_nominate(Timestamp now) {
 void IceAgent::select(Timestamp now, Pair& p) {
   if (selected_ == &p) return;
   selected_ = &p;
+  if (log_enabled(LogLayer::kIce, LogLevel::kInfo)) {
+    log_message(LogLayer::kIce, LogLevel::kInfo, "ICE " + config_.local_ufrag + ": selected pair " + locals_[p.local].base.to_string() +
+                " -> " + remotes_[p.remote].address.to_string());
+  }
   last_consent_ = now;
   next_consent_ = now + jitter(config_.consent_interval);
   IceEvent ev;
@@ -614,6 +621,12 @@ void IceAgent::select(Timestamp now, Pair& p) {
 
 void IceAgent::set_state(IceState s, std::string reason) {
   if (state_ == s) return;
+  if (log_enabled(LogLayer::kIce, LogLevel::kInfo)) {
+    static const char* kNames[] = {"new", "checking", "connected", "completed", "disconnected", "failed", "closed"};
+    int i = int(s);
+    log_message(LogLayer::kIce, LogLevel::kInfo, std::string("ICE ") + config_.local_ufrag + ": " +
+                (i >= 0 && i < 7 ? kNames[i] : "?") + (reason.empty() ? "" : " (" + reason + ")"));
+  }
   state_ = s;
   IceEvent ev;
   ev.type = IceEvent::Type::kStateChanged;

@@ -27,7 +27,7 @@ void TurnClient::fail(std::string why) {
   state_ = State::kFailed;
   state_changed_ = true;
   error_ = std::move(why);
-  log_message(LogLevel::kWarning, "TURN " + server_.to_string() + ": " + error_);
+  log_message(LogLayer::kTurn, LogLevel::kWarning, "TURN " + server_.to_string() + ": " + error_);
 }
 
 void TurnClient::start(Timestamp now) {
@@ -148,6 +148,10 @@ bool TurnClient::handle_stun(Timestamp now, const stun::Message& msg, SocketAddr
         if (msg.get_u32(stun::attr::kLifetime, lifetime) && lifetime > 0) lifetime_ = lifetime;
         refresh_at_ = now + std::max<Duration>(seconds(lifetime_) - kRefreshMargin, seconds(lifetime_) / 2);
         state_ = State::kAllocated;
+        if (log_enabled(LogLayer::kTurn, LogLevel::kInfo)) {
+          log_message(LogLayer::kTurn, LogLevel::kInfo, "TURN " + server_.to_string() + ": allocated " + relayed_.to_string() + " for " +
+                      std::to_string(lifetime_) + " s");
+        }
         state_changed_ = true;
         for (auto& [addr, peer] : peers_) {  // peers asked for before the allocation completed
           (void)peer;

@@ -2,7 +2,7 @@
 // owns the instance and the scratch buffers in wasm memory that carry packed
 // datagram records across the boundary.
 import type { CryptoProvider } from "../crypto/provider.js";
-import { instantiateEngine, loadEngine, loadEngineSync, type EngineInstance, type LogFn } from "./loader.js";
+import { LOG_LAYERS, LOG_LEVELS, instantiateEngine, loadEngine, loadEngineSync, type EngineInstance, type LogFn, type LogLayerName, type LogLevelName } from "./loader.js";
 
 export interface EngineOptions {
   crypto: CryptoProvider;
@@ -79,6 +79,30 @@ export class Engine {
     this.wasm.free(this.outPtr);
     this.outPtr = this.wasm.alloc(cap);
     this.outCap = cap;
+  }
+
+  /**
+   * What the core logs, per layer ("ice", "dtls", "sctp", "dcep", "peer", "turn",
+   * "stun", "core", or "all"): lines below `level` are not even built. Default
+   * "warning". Returns false for an unknown layer or level.
+   */
+  setLogLevel(layer: LogLayerName | "all", level: LogLevelName): boolean {
+    const lv = LOG_LEVELS.indexOf(level);
+    const layers = layer === "all" ? LOG_LAYERS.map((_, i) => i) : [LOG_LAYERS.indexOf(layer as LogLayerName)];
+    if (lv < 0 || layers.some((l) => l < 0)) return false;
+    const set = (this.abi as unknown as { wr_set_log_level?: (layer: number, level: number) => void }).wr_set_log_level;
+    for (const l of layers) set?.(l, lv);
+    return true;
+  }
+
+  /** Applies a spec such as "ice=debug,dtls=info" (or "all=debug"), e.g. from WASMRTC_LOG. Returns what it could not apply. */
+  applyLogSpec(spec: string): string[] {
+    const bad: string[] = [];
+    for (const part of spec.split(",").map((x) => x.trim()).filter(Boolean)) {
+      const [layer, level] = part.split("=") as [string, string | undefined];
+      if (!level || !this.setLogLevel(layer as LogLayerName, level as LogLevelName)) bad.push(part);
+    }
+    return bad;
   }
 
   /**

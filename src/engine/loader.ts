@@ -4,7 +4,19 @@
 import type { CryptoProvider } from "../crypto/provider.js";
 import { createCryptoImports } from "./host-crypto.js";
 
-export type LogFn = (level: number, message: string) => void;
+/** level: 0 debug, 1 info, 2 warning, 3 error; layer: "core", "ice", "dtls", "sctp", "dcep", "peer", "turn", "stun". */
+export type LogFn = (level: number, message: string, layer: string) => void;
+
+export const LOG_LAYERS = ["core", "ice", "dtls", "sctp", "dcep", "peer", "turn", "stun"] as const;
+export type LogLayerName = (typeof LOG_LAYERS)[number];
+export const LOG_LEVELS = ["debug", "info", "warning", "error", "none"] as const;
+export type LogLevelName = (typeof LOG_LEVELS)[number];
+
+let engineLogSink: LogFn | null = null;
+/** Where the engine's log lines go when an engine was loaded without its own `log` (default: warnings and errors on the console). */
+export function setEngineLogSink(sink: LogFn | null): void {
+  engineLogSink = sink;
+}
 
 export interface LoadOptions {
   /** The module bytes; when absent they are read from beside the package entry. */
@@ -42,7 +54,11 @@ export interface EngineInstance {
 const ENOSYS = 52;
 const textDecoder = new TextDecoder();
 
-function defaultLog(level: number, message: string): void {
+function defaultLog(level: number, message: string, layer: string): void {
+  if (engineLogSink) {
+    engineLogSink(level, message, layer);
+    return;
+  }
   if (level >= 3) console.error(`[wasmrtc] ${message}`);
   else if (level === 2) console.warn(`[wasmrtc] ${message}`);
 }
@@ -158,8 +174,8 @@ export function instantiateEngine(module: WebAssembly.Module, opts: LoadOptions)
 
   let inst: EngineInstance | null = null;
   const host: Record<string, (...args: number[]) => number | void> = {
-    log(level: number, ptr: number, len: number) {
-      log(level, readString(ptr, len));
+    log(level: number, layer: number, ptr: number, len: number) {
+      log(level, readString(ptr, len), LOG_LAYERS[layer] ?? "core");
     },
     keylog(ptr: number, len: number) {
       inst?.keylog?.(readString(ptr, len));

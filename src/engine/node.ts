@@ -31,6 +31,14 @@ export function defaultNodeCrypto(): CryptoProvider {
 }
 
 let shared: Promise<Engine> | undefined;
+
+/** WASMRTC_LOG="ice=debug,dtls=info" (or "all=debug") sets the core's log levels of the process's engine. */
+function applyEnvLogSpec(e: Engine): void {
+  const spec = typeof process !== "undefined" ? process.env?.WASMRTC_LOG : undefined;
+  if (!spec) return;
+  const bad = e.applyLogSpec(spec);
+  if (bad.length) console.warn(`wasmrtc: WASMRTC_LOG: cannot apply ${bad.join(", ")} (layers: ice dtls sctp dcep peer turn stun core all; levels: debug info warning error none)`);
+}
 let sharedSync: Engine | undefined;
 
 /**
@@ -44,6 +52,7 @@ export function loadNodeEngineSync(): Engine {
       return readFileSync(h.startsWith("file:") ? fileURLToPath(h) : h);
     });
     shared ??= Promise.resolve(sharedSync);
+    applyEnvLogSpec(sharedSync);
   }
   return sharedSync;
 }
@@ -53,7 +62,10 @@ export function loadNodeEngine(opts: { crypto?: CryptoProvider; wasmBinary?: Uin
   if (opts.crypto || opts.wasmBinary) {
     return Engine.load({ crypto: opts.crypto ?? new NodeCryptoProvider(), wasmBinary: opts.wasmBinary });
   }
-  shared ??= Engine.load({ crypto: defaultNodeCrypto() });
+  shared ??= Engine.load({ crypto: defaultNodeCrypto() }).then((e) => {
+    applyEnvLogSpec(e);
+    return e;
+  });
   return shared;
 }
 
