@@ -3,14 +3,14 @@
 // Godot's WebRTCDataChannelExtension does.
 import { Error } from "./error.js";
 import { printError } from "./log.js";
-import { decodeVariantAs, encodeVariantAs, isVariantEncoding, wasmrtc_get_variant_encoding, type VariantEncoding } from "./variant3.js";
+import { isVariantEncoding, wasmrtc_get_variant_encoding, type VariantEncoding } from "./variant3.js";
+import { DEFAULT_ENCODE_MAX, decodePacketVar, encodePacketVar, roundEncodeMax } from "./packet_peer.js";
 
 export const WriteMode = { WRITE_MODE_TEXT: 0, WRITE_MODE_BINARY: 1 } as const;
 export type WriteMode = (typeof WriteMode)[keyof typeof WriteMode];
 export const ChannelState = { STATE_CONNECTING: 0, STATE_OPEN: 1, STATE_CLOSING: 2, STATE_CLOSED: 3 } as const;
 export type ChannelState = (typeof ChannelState)[keyof typeof ChannelState];
 
-const DEFAULT_ENCODE_MAX = 8 * 1024 * 1024;
 const warned = new Set<string>();
 function unimplemented(cls: string, method: string): void {
   const key = `${cls}.${method}`;
@@ -69,18 +69,8 @@ export class WebRTCDataChannel {
   }
 
   put_var(value: unknown, full_objects = false): Error {
-    const encoding = this.wasmrtc_variant_encoding;
-    const enc = encodeVariantAs(encoding, value, full_objects === true);
-    if (enc.error !== Error.OK || !enc.bytes) {
-      const why = enc.message ? `: ${enc.message}` : "";
-      printError(`put_var: the value cannot be encoded (error ${enc.error}${why}${encoding === "godot3" ? ", Godot 3 encoding" : ""}).`);
-      return enc.error as Error;
-    }
-    if (enc.bytes.length > this.encodeMax) {
-      printError(`put_var: encoded size ${enc.bytes.length} exceeds encode_buffer_max_size ${this.encodeMax}.`);
-      return Error.ERR_OUT_OF_MEMORY;
-    }
-    return this.put_packet(enc.bytes);
+    const enc = encodePacketVar(value, full_objects === true, this.encodeMax, this.wasmrtc_variant_encoding);
+    return enc.bytes ? this.put_packet(enc.bytes) : enc.error;
   }
 
   get_var(allow_objects = false): unknown {
@@ -89,13 +79,7 @@ export class WebRTCDataChannel {
       printError(`get_var: no packet (error ${err}).`);
       return null;
     }
-    const encoding = this.wasmrtc_variant_encoding;
-    const dec = decodeVariantAs(encoding, data, allow_objects === true);
-    if (dec.error !== Error.OK) {
-      printError(`get_var: malformed Variant (error ${dec.error}${encoding === "godot3" ? ", Godot 3 encoding" : ""}).`);
-      return null;
-    }
-    return dec.value ?? null;
+    return decodePacketVar(data, allow_objects === true, this.wasmrtc_variant_encoding);
   }
 
   /**
@@ -124,13 +108,7 @@ export class WebRTCDataChannel {
     return this.encodeMax;
   }
   set_encode_buffer_max_size(v: unknown): void {
-    if (typeof v !== "number" || !Number.isInteger(v) || v < 1024 || v > 256 * 1024 * 1024) {
-      printError("encode_buffer_max_size must be an integer between 1024 and 268435456.");
-      return;
-    }
-    let p = 1024;
-    while (p < v) p *= 2;  // Godot rounds up to a power of two
-    this.encodeMax = p;
+    this.encodeMax = roundEncodeMax(v) ?? this.encodeMax;
   }
 
   // ------------------------------------------------------------ channel

@@ -8,7 +8,8 @@ import { Error } from "./error.js";
 import { printError } from "./log.js";
 import { ConnectionState, WebRTCPeerConnection } from "./peer_connection.js";
 import { Signal, connectByName, disconnectByName, isConnectedByName } from "./signal.js";
-import { decodeVariantAs, encodeVariantAs, wasmrtc_get_variant_encoding } from "./variant3.js";
+import { wasmrtc_get_variant_encoding } from "./variant3.js";
+import { DEFAULT_ENCODE_MAX, decodePacketVar, encodePacketVar, roundEncodeMax } from "./packet_peer.js";
 import { asBytes } from "./data_channel.js";
 
 export const TransferMode = { TRANSFER_MODE_UNRELIABLE: 0, TRANSFER_MODE_UNRELIABLE_ORDERED: 1, TRANSFER_MODE_RELIABLE: 2 } as const;
@@ -37,7 +38,7 @@ export abstract class MultiplayerPeer {
   protected transferChannel = 0;
   protected refuse = false;
   private lastPacketError: Error = Error.OK;
-  private encodeMax = 8 * 1024 * 1024;
+  private encodeMax = DEFAULT_ENCODE_MAX;
 
   /** Godot 4 `connect("sig", callable, flags)` or Godot 3 `connect("sig", target, "method", binds, flags)`. */
   connect(signal: unknown, fnOrTarget: unknown, ...rest: unknown[]): Error {
@@ -134,40 +135,23 @@ export abstract class MultiplayerPeer {
     return this.lastPacketError;
   }
 
+  /** put_var / get_var in the process's Variant encoding (Godot 4 unless wasmrtc_set_variant_encoding("godot3")). */
   put_var(value: unknown, full_objects = false): Error {
-    // The process's Variant encoding (Godot 4 unless wasmrtc_set_variant_encoding("godot3")).
-    const enc = encodeVariantAs(wasmrtc_get_variant_encoding(), value, full_objects === true);
-    if (enc.error !== Error.OK || !enc.bytes) {
-      printError(`put_var: the value cannot be encoded (error ${enc.error}).`);
-      return enc.error as Error;
-    }
-    if (enc.bytes.length > this.encodeMax) return Error.ERR_OUT_OF_MEMORY;
-    return this.put_packet(enc.bytes);
+    const enc = encodePacketVar(value, full_objects === true, this.encodeMax, wasmrtc_get_variant_encoding());
+    return enc.bytes ? this.put_packet(enc.bytes) : enc.error;
   }
 
   get_var(allow_objects = false): unknown {
     const [err, data] = this._get_packet();
     this.lastPacketError = err;
-    if (err !== Error.OK || !data) return null;
-    const dec = decodeVariantAs(wasmrtc_get_variant_encoding(), data, allow_objects === true);
-    if (dec.error !== Error.OK) {
-      printError(`get_var: malformed Variant (error ${dec.error}).`);
-      return null;
-    }
-    return dec.value ?? null;
+    return err === Error.OK && data ? decodePacketVar(data, allow_objects === true, wasmrtc_get_variant_encoding()) : null;
   }
 
   get_encode_buffer_max_size(): number {
     return this.encodeMax;
   }
   set_encode_buffer_max_size(v: unknown): void {
-    if (!isInt(v) || v < 1024 || v > 256 * 1024 * 1024) {
-      printError("encode_buffer_max_size must be an integer between 1024 and 268435456.");
-      return;
-    }
-    let p = 1024;
-    while (p < v) p *= 2;
-    this.encodeMax = p;
+    this.encodeMax = roundEncodeMax(v) ?? this.encodeMax;
   }
 
   abstract get_available_packet_count(): number;

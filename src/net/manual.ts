@@ -4,48 +4,14 @@
 // send out; nothing here starts a timer or opens a socket. Promises are the
 // only asynchrony (socket binding resolves in a microtask).
 import { addressKey, type NetAddress } from "./address.js";
-import type { Clock, TimerHandle } from "./clock.js";
+import { VirtualClock } from "./clock.js";
 import type { BindOptions, DatagramSocket, Transport } from "./transport.js";
 
-interface Timer {
-  id: number;
-  at: number;
-  seq: number;
-  cb: () => void;
-}
-
 /** Time is what the host says it is; timers fire only inside advanceTo(). */
-export class ManualClock implements Clock {
-  private t: number;
-  private seq = 0;
-  private nextId = 1;
-  private timers: Timer[] = [];
-
-  constructor(startMs = 0) {
-    this.t = startMs;
-  }
-
-  now(): number {
-    return this.t;
-  }
-
-  setTimer(atMs: number, cb: () => void): TimerHandle {
-    const id = this.nextId++;
-    const timer = { id, at: atMs, seq: this.seq++, cb };
-    let i = this.timers.length;
-    while (i > 0 && this.timers[i - 1]!.at > timer.at) i--;
-    this.timers.splice(i, 0, timer);
-    return id;
-  }
-
-  clearTimer(h: TimerHandle): void {
-    const i = this.timers.findIndex((t) => t.id === h);
-    if (i >= 0) this.timers.splice(i, 1);
-  }
-
+export class ManualClock extends VirtualClock {
   /** When the engine next needs the host to call advanceTo() (Infinity: only when a datagram arrives). */
   nextDeadline(): number {
-    return this.timers.length ? this.timers[0]!.at : Infinity;
+    return this.nextTimerAt();
   }
 
   /**
@@ -53,16 +19,8 @@ export class ManualClock implements Clock {
    * time order; timers those set for no later than `ms` run too. At most
    * `maxTimers` run per call, so a host's frame is bounded.
    */
-  advanceTo(ms: number, maxTimers = 10000): number {
-    let ran = 0;
-    while (ran < maxTimers && this.timers.length && this.timers[0]!.at <= ms) {
-      const timer = this.timers.shift()!;
-      this.t = Math.max(this.t, timer.at);
-      ran++;
-      timer.cb();
-    }
-    this.t = Math.max(this.t, ms);
-    return ran;
+  advanceTo(ms: number, maxTimers = 10000): void {
+    this.advance(Math.max(0, ms - this.now()), maxTimers);
   }
 }
 
