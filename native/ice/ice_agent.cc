@@ -102,6 +102,11 @@ void IceAgent::add_host_candidate(uint16_t socket, const SocketAddress& address)
   if (config_.relay_only) return;  // kept as a base for TURN, never announced or paired
   emit_local(l.cand);
   for (size_t r = 0; r < remotes_.size(); ++r) add_pair(locals_.size() - 1, r);
+  // Remote candidates that came before the socket was bound are paired only now: start checking (as for a relayed one).
+  if (state_ == IceState::kNew && !pairs_.empty()) {
+    set_state(IceState::kChecking);
+    next_pace_ = std::min(next_pace_, last_now_);
+  }
 }
 
 void IceAgent::add_stun_server(const SocketAddress& server) {

@@ -235,6 +235,26 @@ TEST(IceAgent, PeerReflexiveRemoteLearnedFromChecks) {
   EXPECT_NE(sim.agent[1]->selected_description().find("prflx"), std::string::npos);
 }
 
+TEST(IceAgent, RemoteCandidatesBeforeTheHostCandidateAreChecked) {
+  // The answerer learns the offer and the offerer's candidate before its own socket is bound (the host
+  // candidate comes last): once it is, the pair must be checked (it stayed in "new" before).
+  Sim sim({}, {});
+  sim.agent[0]->add_host_candidate(0, sim.addr[0]);
+  sim.agent[0]->start_gathering(sim.now);
+  ASSERT_TRUE(sim.agent[1]->set_remote_credentials(sim.agent[0]->local_ufrag(), sim.agent[0]->local_pwd()));
+  for (const auto& c : sim.agent[0]->local_candidates()) sim.agent[1]->add_remote_candidate(sim.now, c);
+  EXPECT_EQ(sim.agent[1]->state(), IceState::kNew);  // nothing to pair with yet
+  sim.run_until(ms(50));
+  sim.agent[1]->add_host_candidate(0, sim.addr[1]);
+  sim.agent[1]->start_gathering(sim.now);
+  EXPECT_EQ(sim.agent[1]->state(), IceState::kChecking);
+  ASSERT_TRUE(sim.agent[0]->set_remote_credentials(sim.agent[1]->local_ufrag(), sim.agent[1]->local_pwd()));
+  for (const auto& c : sim.agent[1]->local_candidates()) sim.agent[0]->add_remote_candidate(sim.now, c);
+  sim.run_until(seconds(2));
+  EXPECT_EQ(sim.agent[0]->state(), IceState::kConnected);
+  EXPECT_EQ(sim.agent[1]->state(), IceState::kConnected);
+}
+
 TEST(IceAgent, RemoteCandidatesAreBounded) {
   IceConfig cfg;
   cfg.max_remote_candidates = 10;
