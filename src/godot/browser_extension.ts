@@ -155,7 +155,9 @@ export class WebRTCPeerConnectionJS extends WebRTCPeerConnectionExtension {
     rtc.onicecandidate = (ev: { candidate: { candidate?: string; sdpMid?: string; sdpMLineIndex?: number } | null }) => {
       const c = ev.candidate;
       if (!live() || !c || !c.candidate) return;  // end-of-candidates is not forwarded (Godot)
-      const line = c.candidate.startsWith("candidate:") ? c.candidate : `candidate:${c.candidate}`;
+      // node-datachannel's polyfill gives the SDP attribute line ("a=candidate:…"); browsers give "candidate:…".
+      const text = c.candidate.startsWith("a=") ? c.candidate.slice(2) : c.candidate;
+      const line = text.startsWith("candidate:") ? text : `candidate:${text}`;
       this._emit_ice_candidate_created(c.sdpMid ?? "0", c.sdpMLineIndex ?? 0, line);
     };
     const updateConn = () => live() && this._queue(() => {

@@ -120,6 +120,9 @@ export class SceneMultiplayerRaw {
       if (status === ConnectionStatus.CONNECTION_DISCONNECTED) {
         if (was === ConnectionStatus.CONNECTION_CONNECTING) this.connection_failed.emit();
         else if (this.selfId !== 1) this.server_disconnected.emit();
+        // Godot then clear()s: peers a close() took away without peer_disconnected are gone too.
+        this.admitted.clear();
+        this.relayed.clear();
       }
     }
     // SceneMultiplayer reads only while the peer is CONNECTED (a client sees nothing until its server link opens).

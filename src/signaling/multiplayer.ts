@@ -12,9 +12,9 @@ import type { SignalingClient } from "./client.js";
 
 /** The part of WebRTCMultiplayerPeer (src/godot/multiplayer_peer.ts) the demo's client uses. */
 export interface MultiplayerPeerLike {
-  create_mesh(peer_id: number): unknown;
-  create_server(): unknown;
-  create_client(peer_id: number): unknown;
+  create_mesh(peer_id: number, channels_config?: number[]): unknown;
+  create_server(channels_config?: number[]): unknown;
+  create_client(peer_id: number, channels_config?: number[]): unknown;
   add_peer(peer: WebRTCPeerConnection, peer_id: number): unknown;
   remove_peer(peer_id: number): void;
   has_peer(peer_id: number): boolean;
@@ -28,6 +28,8 @@ export interface SignalingMultiplayerOptions {
   peerConfig?: Record<string, unknown>;
   /** Makes a member's connection (before initialize()). Default: new WebRTCPeerConnection(). */
   createPeer?: () => WebRTCPeerConnection;
+  /** channels_config for create_mesh / create_server / create_client (TRANSFER_MODE_* per extra channel). Default: none, as the demo. */
+  channelsConfig?: number[];
 }
 
 export const DEMO_PEER_CONFIG = { iceServers: [{ urls: ["stun:stun.l.google.com:19302"] }] };
@@ -77,9 +79,10 @@ export class SignalingMultiplayer {
   }
 
   private onConnected(id: number, useMesh: boolean): void {
-    if (useMesh) this.rtc_mp.create_mesh(id);
-    else if (id === 1) this.rtc_mp.create_server();
-    else this.rtc_mp.create_client(id);
+    const cfg = this.options.channelsConfig ?? [];
+    if (useMesh) this.rtc_mp.create_mesh(id, cfg);
+    else if (id === 1) this.rtc_mp.create_server(cfg);
+    else this.rtc_mp.create_client(id, cfg);
   }
 
   private createPeer(id: number): WebRTCPeerConnection {
