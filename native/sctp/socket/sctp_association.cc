@@ -25,8 +25,10 @@ SctpAssociation::~SctpAssociation() = default;
 void SctpAssociation::send_control(uint8_t type, uint8_t flags, ByteView value, uint32_t tag) {
   SctpPacketBuilder b({config_.local_port, config_.remote_port, tag}, config_.mtu);
   if (!b.add(type, flags, value)) return;
-  out_.push_back(b.finish(crypto_, zero_checksum_ok(type)));
+  const bool zero = zero_checksum_ok(type);
+  out_.push_back(b.finish(crypto_, zero));
   ++stats_.packets_out;
+  if (zero) ++stats_.zero_checksum_out;
 }
 
 bool SctpAssociation::poll_transmit(std::vector<uint8_t>& out) {
@@ -70,16 +72,19 @@ void SctpAssociation::send_init(Timestamp now) {
   init.inbound_streams = config_.streams;
   init.initial_tsn = next_tsn_;
   init.forward_tsn_supported = true;
-  supported_extensions(init);
+  supported_extensions(init, !init_minimal_);
   std::vector<uint8_t> v;
   init.serialize(v);
   send_control(chunk_type::kInit, 0, ByteView(v), 0);  // §8.5.1: INIT carries tag 0
+  ++stats_.inits_out;
   t1_at_ = now + t1_rto_;
 }
 
-// RFC 5061 §4.2.7: the chunk types we understand beyond the base protocol.
-void SctpAssociation::supported_extensions(InitChunk& init) const {
-  if (config_.zero_checksum_edmid) {
+// RFC 5061 §4.2.7: the chunk types we understand beyond the base protocol. Supported Extensions
+// (0x8008) and Forward-TSN-Supported (0xC000) stay in every INIT and INIT-ACK: every stack we know
+// parses them (pion/sctp 1.8.6 param.go among them), and stream reset (RE-CONFIG) needs them.
+void SctpAssociation::supported_extensions(InitChunk& init, bool offer_zero_checksum) const {
+  if (offer_zero_checksum && config_.zero_checksum_edmid) {
     init.zero_checksum_acceptable = true;  // RFC 9653 §4
     init.zero_checksum_edmid = config_.zero_checksum_edmid;
   }
@@ -88,6 +93,38 @@ void SctpAssociation::supported_extensions(InitChunk& init) const {
     init.supported_extensions.push_back(chunk_type::kIData);
     init.supported_extensions.push_back(chunk_type::kIForwardTsn);
   }
+}
+
+// From now on our INITs carry no Zero Checksum Acceptable parameter. An old stack that refuses an
+// INIT with a parameter it does not know (against RFC 9260 §3.2.1, which says to skip a parameter
+// whose type has the high bits 10, as 0x8001 does) then sees one it can parse. Zero checksum is
+// still used towards a peer whose INIT or INIT-ACK offers it (RFC 9653 §5.1 needs only the
+// receiver's declaration), and our INIT-ACKs still offer it to peers whose INIT did: in the
+// simultaneous open of data channels the peer's INIT decides, whatever became of ours.
+void SctpAssociation::fall_back_to_minimal_init(const std::string& why) {
+  if (init_minimal_ || !config_.zero_checksum_edmid) return;
+  init_minimal_ = true;
+  init_minimal_reason_ = why;
+  if (log_enabled(LogLayer::kSctp, LogLevel::kInfo)) {
+    log_message(LogLayer::kSctp, LogLevel::kInfo, "SCTP: INIT without Zero Checksum Acceptable from now on (" + why + ")");
+  }
+}
+
+// An ABORT or ERROR whose Unrecognized Parameters cause (§3.3.10.8) names Zero Checksum Acceptable.
+bool SctpAssociation::reports_zero_checksum_unrecognized(ByteView value) const {
+  ErrorCauses causes;
+  if (!ErrorCauses::parse(value, causes)) return false;
+  for (const auto& [code, v] : causes.causes) {
+    if (code != cause::kUnrecognizedParameters) continue;
+    ByteReader r(v);  // the unrecognized parameters, each a whole TLV
+    uint16_t type = 0, len = 0;
+    while (r.u16(type) && r.u16(len) && len >= 4) {
+      if (type == 0x8001) return true;
+      ByteView skip;
+      if (!r.bytes(std::min<size_t>(size_t(len - 4 + (4 - len % 4) % 4), r.remaining()), skip)) break;
+    }
+  }
+  return false;
 }
 
 // RFC 9653 §5.1: zero checksums go out only to a peer that offered the method we offered.
@@ -160,6 +197,17 @@ void SctpAssociation::handle_init(Timestamp now, const InitChunk& init) {
   } else if (state_ == State::kEstablished) {
     tag = local_tag_;  // a restart is not supported: answer with our tag, the cookie will not match theirs
   }
+  // RFC 9653 §5.1: Zero Checksum Acceptable in our INIT-ACK only when the peer's INIT offered the
+  // same method. Otherwise it would be of no use (a peer that does not offer it does not send zero
+  // checksums either) and an old stack cannot parse the INIT-ACK (pion/sctp 1.8.6: "failed to
+  // unmarshal INIT body ... Unknown ParamType: 32769"), so the association would never come up.
+  const bool peer_offers_zero_checksum = peer_accepts_zero_checksum(init);
+  // An INIT without it, answering our simultaneous one: our retransmitted INITs need not carry it either.
+  if (!peer_offers_zero_checksum && (state_ == State::kCookieWait || state_ == State::kCookieEchoed)) {
+    fall_back_to_minimal_init(init.zero_checksum_acceptable
+                                  ? "the peer's INIT offers another method (EDMID " + std::to_string(init.zero_checksum_edmid) + ")"
+                                  : "the peer's INIT does not offer it");
+  }
   InitChunk ack;
   ack.initiate_tag = tag;
   ack.a_rwnd = config_.receive_window;
@@ -167,7 +215,7 @@ void SctpAssociation::handle_init(Timestamp now, const InitChunk& init) {
   ack.inbound_streams = config_.streams;
   ack.initial_tsn = tsn;
   ack.forward_tsn_supported = true;
-  supported_extensions(ack);
+  supported_extensions(ack, peer_offers_zero_checksum);
   ack.state_cookie = make_cookie(init, tag, tsn);
   std::vector<uint8_t> v;
   ack.serialize(v);
@@ -227,6 +275,12 @@ void SctpAssociation::established(Timestamp now) {
   if (state_ == State::kEstablished) return;
   state_ = State::kEstablished;
   t1_at_ = kNever;
+  if (log_enabled(LogLayer::kSctp, LogLevel::kInfo)) {
+    log_message(LogLayer::kSctp, LogLevel::kInfo,
+                std::string("SCTP: established; zero checksum to the peer: ") + (zero_checksum_tx_ ? "yes" : "no") +
+                    ", I-DATA: " + (i_data_ ? "yes" : "no") + ", INITs sent: " + std::to_string(stats_.inits_out) +
+                    (init_minimal_ ? ", INIT without Zero Checksum Acceptable (" + init_minimal_reason_ + ")" : ""));
+  }
   // RFC 6525 §5.1.1: request sequence numbers start at the sender's initial TSN.
   reconfig_seq_ = local_initial_tsn_;
   peer_reconfig_seq_expected_ = peer_initial_tsn_;
@@ -253,6 +307,7 @@ void SctpAssociation::handle_packet(Timestamp now, ByteView bytes) {
     }
   }
   ++stats_.packets_in;
+  if (zero) ++stats_.zero_checksum_in;
   const auto& chunks = p.chunks();
   const uint32_t vtag = p.header().verification_tag;
   // §8.5: INIT alone with tag 0; otherwise the tag must be ours (ABORT / SHUTDOWN-COMPLETE with T may carry theirs).
@@ -337,7 +392,23 @@ void SctpAssociation::handle_packet(Timestamp now, ByteView bytes) {
       }
       case chunk_type::kHeartbeatAck:
         break;
+      case chunk_type::kError:
+        // §3.3.10: reports only. In COOKIE-WAIT one naming our Zero Checksum Acceptable parameter
+        // answers an INIT the peer would not take: send it again without.
+        if (state_ == State::kCookieWait && !init_minimal_ && reports_zero_checksum_unrecognized(c.value)) {
+          fall_back_to_minimal_init("ERROR: unrecognized parameter 0x8001");
+          send_init(now);
+          return;
+        }
+        break;
       case chunk_type::kAbort: {
+        // A peer that refused our INIT for its Zero Checksum Acceptable parameter and said so: no
+        // association existed yet, so try again at once without it (as after a T1-init expiry).
+        if (state_ == State::kCookieWait && !init_minimal_ && reports_zero_checksum_unrecognized(c.value)) {
+          fall_back_to_minimal_init("ABORT: unrecognized parameter 0x8001");
+          send_init(now);
+          return;
+        }
         closed_now();
         std::string reason = "aborted by the peer";
         ErrorCauses causes;
@@ -415,6 +486,9 @@ void SctpAssociation::handle_timeout(Timestamp now) {
     }
     t1_rto_ = std::min(t1_rto_ * 2, config_.rto_max);
     if (state_ == State::kCookieWait) {
+      // RFC 9260 §5.1 (T1-init): the INIT went unanswered. The peer may have dropped it for a
+      // parameter it cannot parse (see fall_back_to_minimal_init): resend it, and every later one, without.
+      fall_back_to_minimal_init("T1-init expired");
       send_init(now);
     } else if (state_ == State::kCookieEchoed) {
       send_control(chunk_type::kCookieEcho, 0, ByteView(cookie_echo_), peer_tag_);
@@ -480,6 +554,12 @@ void SctpAssociation::send_shutdown_ack(Timestamp now) {
 }
 
 void SctpAssociation::closed_now() {
+  if (state_ != State::kClosed && log_enabled(LogLayer::kSctp, LogLevel::kInfo)) {
+    log_message(LogLayer::kSctp, LogLevel::kInfo,
+                "SCTP: closed; packets out " + std::to_string(stats_.packets_out) + " (zero checksum " +
+                    std::to_string(stats_.zero_checksum_out) + "), in " + std::to_string(stats_.packets_in) +
+                    " (zero checksum " + std::to_string(stats_.zero_checksum_in) + ")");
+  }
   state_ = State::kClosed;
   t1_at_ = t2_at_ = t3_at_ = sack_due_ = reconfig_at_ = kNever;
 }

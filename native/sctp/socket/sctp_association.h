@@ -49,6 +49,11 @@ struct SctpConfig {
   bool enable_interleaving = true;
   // RFC 9653: offer to accept packets whose checksum is zero because another method protects them
   // (1 = SCTP over DTLS, RFC 8261); 0 = offer nothing, always CRC32c. Used both ways when both offer it.
+  // Some stacks refuse an INIT or INIT-ACK carrying a parameter they do not know (pion/sctp 1.8.6
+  // drops the packet, RFC 9260 §3.2.1 notwithstanding), so the parameter goes into an INIT-ACK
+  // only when the peer's INIT offered the same method, and our INIT leaves it out from the first
+  // T1-init expiry on (or after an ABORT/ERROR reporting it unrecognized, or once the peer's own
+  // INIT showed it does not offer it): see init_fallback().
   uint32_t zero_checksum_edmid = 0;
 };
 
@@ -115,14 +120,20 @@ class SctpAssociation {
   // yet consumed when app_owns_delivered. Stays within the receive window (plus one packet).
   size_t received_bytes_held() const { return unread_bytes_ + delivered_unread_; }
   uint32_t cwnd() const { return cwnd_; }
-  // I-DATA was negotiated (both ends offered it, RFC 8260 §2.2.1); known once established.
+  // We send packets with a zero checksum: both ends offered the same method (RFC 9653); known once
+  // established.
   bool zero_checksum() const { return zero_checksum_tx_; }
+  // Our INITs no longer carry Zero Checksum Acceptable (see SctpConfig::zero_checksum_edmid), and why.
+  bool init_fallback() const { return init_minimal_; }
+  const std::string& init_fallback_reason() const { return init_minimal_reason_; }
+  // I-DATA was negotiated (both ends offered it, RFC 8260 §2.2.1); known once established.
   bool interleaving() const { return i_data_; }
   Duration srtt() const { return srtt_; }
 
   struct Stats {
     uint64_t packets_in = 0, packets_out = 0, bad_packets = 0, data_chunks_out = 0, retransmissions = 0,
-             fast_retransmissions = 0, t3_expiries = 0, duplicates_in = 0, sacks_out = 0, data_dropped = 0, forward_tsn_out = 0, forward_tsn_in = 0, abandoned = 0;
+             fast_retransmissions = 0, t3_expiries = 0, duplicates_in = 0, sacks_out = 0, data_dropped = 0, forward_tsn_out = 0, forward_tsn_in = 0, abandoned = 0,
+             inits_out = 0, zero_checksum_out = 0, zero_checksum_in = 0;  // packets whose checksum is zero (RFC 9653)
   };
   const Stats& stats() const { return stats_; }
 
@@ -148,7 +159,9 @@ class SctpAssociation {
   void deliver_ordered_imessages(uint16_t stream, StreamRx& rx);
   void skip_mids(const ForwardTsnChunk& f);
   void protocol_violation(const std::string& what);
-  void supported_extensions(InitChunk& init) const;
+  void supported_extensions(InitChunk& init, bool offer_zero_checksum) const;
+  void fall_back_to_minimal_init(const std::string& why);
+  bool reports_zero_checksum_unrecognized(ByteView causes) const;
   bool peer_offers_idata(const InitChunk& init) const;
   OutChunk* next_to_send();
   void pop_sent(OutChunk& c);
@@ -199,6 +212,8 @@ class SctpAssociation {
   Timestamp t1_at_ = kNever;
   Duration t1_rto_ = 0;
   int t1_count_ = 0;
+  bool init_minimal_ = false;        // our INIT leaves Zero Checksum Acceptable out (remembered)
+  std::string init_minimal_reason_;
 
   // sending
   bool i_data_ = false;              // I-DATA / I-FORWARD-TSN negotiated (RFC 8260)

@@ -272,8 +272,10 @@ void SctpAssociation::transmit_data(Timestamp now) {
       any = true;
     }
     if (!any) break;
-    out_.push_back(b.finish(crypto_, zero_checksum_ok(chunk_type::kData)));
+    const bool zero = zero_checksum_ok(chunk_type::kData);
+    out_.push_back(b.finish(crypto_, zero));
     ++stats_.packets_out;
+    if (zero) ++stats_.zero_checksum_out;
     if (t3_at_ == kNever) t3_at_ = now + rto_;
   }
   if (!streams_to_reset_.empty()) send_reconfig_request(now);

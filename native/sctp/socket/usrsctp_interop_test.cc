@@ -21,6 +21,26 @@ TEST(Usrsctp, AssociationComesUpBothOpening) {
   ASSERT_TRUE(h.until([&] { return h.ours_up && h.theirs.connected; }, seconds(10)));
 }
 
+// Debian's usrsctp 0.9.5 predates RFC 9653: it skips our Zero Checksum Acceptable parameter as
+// RFC 9260 §3.2.1 says, and its own INIT offers nothing, so our INIT-ACK carries no such parameter
+// either. Zero checksum stays off; everything else works.
+TEST(Usrsctp, ComesUpWhenWeOfferZeroChecksumAndItDoesNot) {
+  SctpConfig cfg;
+  cfg.zero_checksum_edmid = 1;
+  Harness h(cfg);
+  h.ours.connect(0);
+  h.theirs.connect();
+  ASSERT_TRUE(h.until([&] { return h.ours_up && h.theirs.connected; }, seconds(10)));
+  EXPECT_FALSE(h.ours.zero_checksum());
+  auto m = pattern(100000, 3);
+  ASSERT_EQ(h.ours.send(h.now, 1, 53, ByteView(m)), SendResult::kOk);
+  ASSERT_TRUE(h.until([&] { return h.theirs.received.size() == 1; }, seconds(10)));
+  EXPECT_EQ(h.theirs.received[0].data, m);
+  ASSERT_TRUE(h.theirs.send(2, 51, ByteView(m)));
+  ASSERT_TRUE(h.until([&] { return h.ours_got.size() == 1; }, seconds(10)));
+  EXPECT_EQ(h.ours_got[0].data, m);
+}
+
 TEST(Usrsctp, MessagesBothWaysFrom1ByteTo256KiB) {
   Harness h;
   h.ours.connect(0);

@@ -38,6 +38,9 @@ struct Link {
   bool paused[2] = {false, false};  // the application does not read (consume) messages
   size_t unread[2] = {0, 0};        // bytes delivered while paused, not yet consumed
   std::function<void(int from, const std::vector<uint8_t>&)> tap;  // sees every packet sent
+  // A test double's filter: true drops the packet silently (after tap saw it), as a peer that
+  // refuses what it cannot parse would.
+  std::function<bool(int from, const std::vector<uint8_t>&)> drop;
 
   explicit Link(uint32_t seed, SctpConfig cfg = {}) : rng(seed) {
     end[0] = std::make_unique<SctpAssociation>(P(), cfg);
@@ -49,6 +52,7 @@ struct Link {
       std::vector<uint8_t> d;
       while (end[i]->poll_transmit(d)) {
         if (tap) tap(i, d);
+        if (drop && drop(i, d)) continue;
         if (u() < loss) continue;
         Duration extra = u() < reorder ? ms(15) : 0;
         if (u() < dup) wire.push_back({now + latency + extra + 1, 1 - i, d});
