@@ -52,6 +52,9 @@ class DataTransport {
   // The application read `bytes` of delivered messages (the SCTP receive window reopens).
   void consume(Timestamp now, size_t bytes);
   bool connected() const { return connected_; }
+  // SCTP packets to the peer carry a zero checksum (RFC 9653 with DTLS as the method, RFC 8261):
+  // the peer's INIT or INIT-ACK accepted it. Known once connected.
+  bool zero_checksum() const { return sctp_->zero_checksum(); }
 
  private:
   void pump(Timestamp now);

@@ -72,6 +72,89 @@ struct Pair {
   }
 };
 
+// Two of ours (as Chromium and libdatachannel, which offer it too): zero checksum both ways.
+TEST(DataTransport, ZeroChecksumBetweenTwoOfOurs) {
+  Pair p;
+  p.a->start(0);
+  p.b->start(0);
+  ASSERT_TRUE(p.until([&] { return p.a->connected() && p.b->connected(); }, seconds(10)));
+  EXPECT_TRUE(p.a->zero_checksum());
+  EXPECT_TRUE(p.b->zero_checksum());
+}
+
+// The far end as pion/webrtc 3.1.56 behaves: it answers our DATA_CHANNEL_OPEN with a four-byte
+// DATA_CHANNEL_ACK (0x02 and three zeros). Built from our DTLS server and SCTP association, with
+// DCEP by hand. The channel opens.
+TEST(DataTransport, FourByteDataChannelAckAsPionSendsIt) {
+  dtls::Certificate ca, cb;
+  dtls::Certificate::generate(P(), "a", ca);
+  dtls::Certificate::generate(P(), "b", cb);
+  DataTransport a(P(), ca, true, cb.fingerprint, 262144);
+  dtls::DtlsConfig dc;
+  dc.role = dtls::Role::kServer;
+  dc.remote_fingerprint = ca.fingerprint;
+  dc.server_cookie = false;
+  dtls::DtlsEndpoint bd(P(), dc, cb);
+  sctp::SctpAssociation bs(P(), {});
+  dcep::ChannelOptions o;
+  o.label = "x";
+  const uint32_t ch = a.create_channel(0, o);
+  Timestamp now = 0;
+  std::vector<std::pair<Timestamp, std::vector<uint8_t>>> to_a, to_b;
+  bool open = false;
+  int acks_sent = 0;
+  a.start(0);
+  bd.start(0);
+  for (int i = 0; i < 20000 && !open; ++i) {
+    std::vector<uint8_t> d;
+    while (a.poll_datagram(d)) to_b.emplace_back(now + ms(5), d);
+    dtls::DtlsEvent de;
+    while (bd.poll_event(de)) {
+      if (de.type == dtls::DtlsEvent::Type::kConnected) bs.connect(now);
+      if (de.type == dtls::DtlsEvent::Type::kData) bs.handle_packet(now, ByteView(de.data));
+    }
+    sctp::SctpEvent se;
+    while (bs.poll_event(se)) {
+      if (se.type == sctp::SctpEvent::Type::kMessage && se.message.ppid == dcep::ppid::kDcep) {
+        dcep::OpenMessage m;
+        ASSERT_TRUE(dcep::OpenMessage::parse(ByteView(se.message.data), m));
+        EXPECT_EQ(m.label, "x");
+        const uint8_t ack[4] = {dcep::kMessageAck, 0, 0, 0};
+        ASSERT_EQ(bs.send(now, se.message.stream, dcep::ppid::kDcep, ByteView(ack, 4)), sctp::SendResult::kOk);
+        ++acks_sent;
+      }
+    }
+    while (bs.poll_transmit(d)) bd.send(ByteView(d));
+    while (bd.poll_datagram(d)) to_a.emplace_back(now + ms(5), d);
+    TransportEvent e;
+    while (a.poll_event(e)) {
+      if (e.type == TransportEvent::Type::kChannel && e.channel.type == dcep::ChannelEvent::Type::kOpen && e.channel.channel == ch) open = true;
+    }
+    Timestamp next = std::min({a.next_deadline(), bd.next_deadline(), bs.next_deadline()});
+    for (auto& x : to_a) next = std::min(next, x.first);
+    for (auto& x : to_b) next = std::min(next, x.first);
+    if (next == kNever) break;
+    now = std::max(now, next);
+    for (auto* q : {&to_a, &to_b}) {
+      for (auto it = q->begin(); it != q->end();) {
+        if (it->first > now) {
+          ++it;
+          continue;
+        }
+        if (q == &to_a) a.handle_datagram(now, ByteView(it->second));
+        else bd.handle_datagram(now, ByteView(it->second));
+        it = q->erase(it);
+      }
+    }
+    a.handle_timeout(now);
+    bd.handle_timeout(now);
+    bs.handle_timeout(now);
+  }
+  EXPECT_EQ(acks_sent, 1);
+  EXPECT_TRUE(open);
+  EXPECT_EQ(a.channels().state(ch), dcep::ChannelState::kOpen);
+}
+
 TEST(DataTransport, DtlsSctpAndChannelsEndToEnd) {
   Pair p;
   dcep::ChannelOptions neg;
