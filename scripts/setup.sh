@@ -5,7 +5,7 @@ set -euo pipefail
 need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 for p in cmake g++ emscripten libssl-dev openssl libgtest-dev googletest coturn chromium firefox-esr redis-server tshark \
-         clang-14 libclang-rt-14-dev libusrsctp-dev iproute2; do
+         clang-14 libclang-rt-14-dev libusrsctp-dev iproute2 golang-go golang-github-pion-webrtc.v3-dev; do
   have_pkg "$p" || need+=("$p")
 done
 if [ ${#need[@]} -eq 0 ]; then

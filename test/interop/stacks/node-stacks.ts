@@ -34,7 +34,7 @@ interface NodeStackDef {
 
 const copy = (u8: Uint8Array) => new Uint8Array(u8);  // own ArrayBuffer, offset 0
 
-const DEFS: Record<Exclude<StackName, "chromium">, NodeStackDef> = {
+const DEFS: Record<Exclude<StackName, "chromium" | "pion">, NodeStackDef> = {
   werift: {
     pkg: "werift",
     load: async () => (await import("werift")).RTCPeerConnection as never,
@@ -63,12 +63,12 @@ const DEFS: Record<Exclude<StackName, "chromium">, NodeStackDef> = {
 };
 
 /** The RTCPeerConnection class of a Node stack (for the benchmark and fixtures). */
-export async function loadNodeRTC(name: Exclude<StackName, "chromium">) {
+export async function loadNodeRTC(name: Exclude<StackName, "chromium" | "pion">) {
   const def = DEFS[name];
   return { PC: await def.load(), config: def.config, sendable: def.sendable, version: pkgVersion(def.pkg) };
 }
 
-export async function nodeStack(name: Exclude<StackName, "chromium">): Promise<RemoteStack> {
+export async function nodeStack(name: Exclude<StackName, "chromium" | "pion">): Promise<RemoteStack> {
   const def = DEFS[name];
   const PC = await def.load();
   const t0 = Date.now();

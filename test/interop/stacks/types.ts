@@ -1,8 +1,8 @@
 // One promise-based "remote peer" interface over every foreign stack (werift,
-// @roamhq/wrtc, node-datachannel, Chromium). The test side drives it; the
+// @roamhq/wrtc, node-datachannel, Chromium, pion). The test side drives it; the
 // stack runs its own RTCPeerConnection (in this process, or in a page).
 
-export type StackName = "werift" | "wrtc" | "node-datachannel" | "chromium";
+export type StackName = "werift" | "wrtc" | "node-datachannel" | "chromium" | "pion";
 export const NODE_STACKS: StackName[] = ["werift", "wrtc", "node-datachannel"];
 
 /** A data channel as W3C createDataChannel() takes it, plus the label. */
