@@ -1,8 +1,9 @@
 // Data-channel benchmark, side by side in one run: each stack talks to itself
 // on 127.0.0.1 (werift <-> werift, @roamhq/wrtc <-> wrtc, node-datachannel <->
-// node-datachannel, and ours <-> ours through the Godot API of dist/index.js
-// when the WebRTCPeerConnectionEngine extension is there). Numbers and ratios
-// against node-datachannel, never pass/fail. See bench/README.md.
+// node-datachannel, pion <-> pion in the Go echo peer of test/interop/pion when
+// go and Debian's pion sources are there, and ours <-> ours through the Godot
+// API of dist/index.js when the WebRTCPeerConnectionEngine extension is there).
+// Numbers and ratios against node-datachannel, never pass/fail. See bench/README.md.
 //
 //   node bench/datachannel.mjs            # whole table (re-runs itself in a private netns)
 //   node bench/datachannel.mjs --json     # also print the results as one JSON line
@@ -20,7 +21,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, "..");
 const require = createRequire(import.meta.url);
 const MARK = "@@BENCH@@";
-const ALL = ["node-datachannel", "wrtc", "werift", "ours"];
+const ALL = ["node-datachannel", "wrtc", "werift", "pion", "ours"];
 const cfg = {
   setupRuns: Number(process.env.BENCH_SETUP_RUNS ?? 10),
   tputSeconds: Number(process.env.BENCH_TPUT_SECONDS ?? 3),
@@ -285,7 +286,27 @@ async function measureMemory(stack) {
   };
 }
 
+// pion/webrtc 3.1.56 (Go) against itself: the same measurements, made inside the Go process by the
+// echo peer's `bench` command (test/interop/pion/echo/bench.go); memory is that process's RSS and Go heap.
+async function pionBench() {
+  const { ensurePionEcho, pionUnavailable } = await import("../test/interop/pion/build.mjs");
+  const why = pionUnavailable();
+  if (why) return { name: "pion", skip: why };
+  let bin;
+  try {
+    bin = ensurePionEcho((l) => process.stderr.write(`${l}\n`));
+  } catch (e) {
+    return { name: "pion", skip: String(e?.message ?? e).split("\n")[0] };
+  }
+  const r = spawnSync(bin, ["bench", "-setup-runs", String(cfg.setupRuns), "-tput-seconds", String(cfg.tputSeconds),
+    "-pings", String(cfg.pings), "-mem-connections", String(cfg.memConnections)], { encoding: "utf8", timeout: 170000, maxBuffer: 1 << 24 });
+  const line = (r.stdout ?? "").trim().split("\n").pop();
+  if (r.status !== 0 || !line) return { name: "pion", skip: `pion bench failed (exit ${r.status ?? r.signal}): ${String(r.stderr ?? "").slice(-300)}` };
+  return JSON.parse(line);
+}
+
 async function runOne(name) {
+  if (name === "pion") return pionBench();
   const stack = name === "ours" ? await oursStack() : await w3cStack(name);
   if (stack.skip) return { name, skip: stack.skip };
   const out = { name, version: stack.version };
