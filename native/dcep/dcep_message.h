@@ -42,7 +42,9 @@ struct OpenMessage {
   std::vector<uint8_t> serialize() const;
 };
 
-inline bool is_ack(ByteView data) { return data.size == 1 && data[0] == kMessageAck; }
+// RFC 8832 §5.2 defines a one-byte ACK; pion/datachannel 1.5.5 sends the type and three zeros. libwebrtc
+// and Firefox go by the type byte, and so do we (the whole message's window credit is returned either way).
+inline bool is_ack(ByteView data) { return data.size >= 1 && data[0] == kMessageAck; }
 inline std::vector<uint8_t> ack_message() { return {kMessageAck}; }
 
 }  // namespace wasmrtc::dcep

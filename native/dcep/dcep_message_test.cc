@@ -37,6 +37,9 @@ TEST(Dcep, MalformedOpenMessagesAreRefused) {
   bad_type[1] = 0x03;
   EXPECT_FALSE(OpenMessage::parse(ByteView(bad_type), out));
   EXPECT_TRUE(is_ack(ByteView(ack_message())));
+  const uint8_t pion_ack[] = {kMessageAck, 0, 0, 0};  // pion/datachannel 1.5.5
+  EXPECT_TRUE(is_ack(ByteView(pion_ack, 4)));
+  EXPECT_FALSE(is_ack(ByteView()));
   EXPECT_FALSE(is_ack(ByteView(b)));
 }
 

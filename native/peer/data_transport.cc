@@ -90,16 +90,6 @@ void DataTransport::pump(Timestamp now) {
         events_.push_back({TransportEvent::Type::kClosed, "SCTP: " + se.reason, {}});
         finished_ = true;
       }
-      if (se.type == sctp::SctpEvent::Type::kMessage && se.message.ppid == dcep::ppid::kDcep && se.message.data.size() > 1 &&
-          se.message.data[0] == dcep::kMessageAck) {
-        // pion/datachannel 1.5.5 (pion/webrtc 3.1.56) sends DATA_CHANNEL_ACK as four bytes, the type
-        // and three zeros (message_channel_ack.go); RFC 8832 §5.2 defines one. libwebrtc and Firefox
-        // go by the type byte, and so do we: dcep::is_ack takes exactly one byte, so the ACK is cut
-        // to it here and the receive window credit of the rest handed back (app_owns_delivered).
-        const size_t extra = se.message.data.size() - 1;
-        se.message.data.resize(1);
-        sctp_->consume(now, extra);
-      }
       channels_->handle(now, std::move(se));  // a message's bytes move on, not copied
     }
     dcep::ChannelEvent ce;
