@@ -185,6 +185,25 @@ WR_EXPORT(wr_endpoint_stats) int wr_endpoint_stats(uint32_t h, uint8_t* out) {
   return int(sizeof values + 16);
 }
 
+// 1 when the core already trusts `from` on `socket` (an ICE-authenticated peer route, a DTLS session's
+// bound remote, a STUN server we are asking, an agent's valid pair: Endpoint::knows_route), 0 when not,
+// -1 for a bad handle or address.
+// The receive path's rate limiter asks it only when a source runs out of budget.
+WR_EXPORT(wr_endpoint_knows_route)
+int wr_endpoint_knows_route(uint32_t h, uint32_t socket, uint32_t family, uint32_t port, const uint8_t* ip) {
+  const Endpoint* ep = endpoints().get(h);
+  if (!ep || !ip || port > 0xFFFF || socket > 0xFFFF) return -1;
+  wasmrtc::SocketAddress from;
+  if (family == 4) {
+    from = wasmrtc::SocketAddress::v4(ip[0], ip[1], ip[2], ip[3], uint16_t(port));
+  } else if (family == 6) {
+    from = wasmrtc::SocketAddress::v6(ip, uint16_t(port));
+  } else {
+    return -1;
+  }
+  return ep->knows_route(uint16_t(socket), from) ? 1 : 0;
+}
+
 // ---------------------------------------------------------------- ICE agents
 namespace {
 

@@ -267,6 +267,31 @@ bool Endpoint::route_to_peers(Timestamp now, uint16_t socket, const SocketAddres
   return false;
 }
 
+bool Endpoint::knows_route(uint16_t socket, const SocketAddress& from) const {
+  if (!peer_routes_.empty()) {
+    auto hit = peer_routes_.find(RouteKey{socket, from});
+    if (hit != peer_routes_.end() && peers_.count(hit->second)) return true;
+  }
+  for (const auto& d : dtls_) {
+    if (d->socket == socket && d->remote.port != 0 && d->remote == from) return true;
+  }
+  for (const auto& req : requests_) {
+    if (req->socket == socket && req->server == from) return true;  // a STUN server we are asking
+  }
+  if (!agents_.empty()) {
+    auto hit = agent_routes_.find(RouteKey{socket, from});
+    if (hit != agent_routes_.end()) {
+      for (const auto& [id, a] : agents_) {
+        if (id == hit->second) return true;
+      }
+    }
+    for (const auto& [id, a] : agents_) {
+      if (a->knows_remote(socket, from)) return true;
+    }
+  }
+  return false;
+}
+
 uint32_t Endpoint::create_dtls(uint16_t socket, const SocketAddress& remote, dtls::DtlsConfig config) {
   if (dtls_.size() >= config_.max_agents) return 0;
   auto s = std::make_unique<DtlsSession>();
@@ -354,9 +379,14 @@ void Endpoint::collect_dtls(DtlsSession& s) {
   }
 }
 
+void Endpoint::learn_agent_route(uint16_t socket, const SocketAddress& from, uint32_t id) {
+  if (agent_routes_.size() < 16 * config_.max_agents) agent_routes_[RouteKey{socket, from}] = id;
+}
+
 bool Endpoint::route_to_agents(Timestamp now, uint16_t socket, const SocketAddress& from, ByteView data) {
   for (auto& [id, a] : agents_) {
     if (a->handle_data(now, socket, from, data)) {
+      learn_agent_route(socket, from, id);  // a valid pair's remote, or its TURN server's ChannelData
       collect(id, *a);
       return true;
     }
@@ -390,6 +420,9 @@ bool Endpoint::close_agent(uint32_t id) {
     events_.erase(std::remove_if(events_.begin(), events_.end(),
                                  [id](const EndpointEvent& e) { return e.id == id && uint16_t(e.type) >= 10; }),
                   events_.end());
+    for (auto r = agent_routes_.begin(); r != agent_routes_.end();) {
+      r = r->second == id ? agent_routes_.erase(r) : std::next(r);
+    }
     agents_.erase(it);
     return true;
   }
@@ -467,7 +500,11 @@ void Endpoint::handle_stun(Timestamp now, uint16_t socket, const SocketAddress& 
       if (it != peer_by_ufrag_.end()) {
         PeerSlot& s = *peers_[it->second];
         s.pc->agent().handle_stun(now, socket, from, msg);
-        if (peer_routes_.size() < 16 * config_.max_peers) peer_routes_[key] = s.id;
+        // Only an address the agent authenticated (MESSAGE-INTEGRITY with our password, answered) becomes a
+        // route: anyone can copy a ufrag from an SDP, and a route is what the receive path's limiter trusts.
+        if (peer_routes_.size() < 16 * config_.max_peers && s.pc->agent().knows_remote(socket, from)) {
+          peer_routes_[key] = s.id;
+        }
         s.pc->process(now);
         collect_peer(s);
         return;
@@ -482,6 +519,9 @@ void Endpoint::handle_stun(Timestamp now, uint16_t socket, const SocketAddress& 
       }
       for (auto& [id, s] : peers_) {
         if (s.get() != first && s->pc->agent().handle_stun(now, socket, from, msg)) {
+          // Accepted: an answer to one of its transactions (a 96-bit id only the addressee knows) or a
+          // TURN server's message from the server's own address (Data indications carry relayed data).
+          if (peer_routes_.size() < 16 * config_.max_peers) peer_routes_[key] = id;
           s->pc->process(now);
           collect_peer(*s);
           return;
@@ -496,6 +536,7 @@ void Endpoint::handle_stun(Timestamp now, uint16_t socket, const SocketAddress& 
       for (auto& [id, a] : agents_) {
         if (a->local_ufrag() == ufrag) {
           a->handle_stun(now, socket, from, msg);
+          if (a->knows_remote(socket, from)) learn_agent_route(socket, from, id);
           collect(id, *a);
           return;
         }
@@ -503,6 +544,7 @@ void Endpoint::handle_stun(Timestamp now, uint16_t socket, const SocketAddress& 
     } else if (msg.message_class() != stun::MessageClass::kRequest) {
       for (auto& [id, a] : agents_) {
         if (a->handle_stun(now, socket, from, msg)) {
+          learn_agent_route(socket, from, id);  // an answer to its transaction, or its TURN server
           collect(id, *a);
           return;
         }

@@ -132,6 +132,14 @@ class Endpoint {
 
   const EndpointStats& stats() const { return stats_; }
 
+  // True when `from` on `socket` is a source the core already trusts: an established peer route
+  // (learned only once ICE authenticated the address, or from a TURN server / STUN transaction the
+  // peer's agent accepted), the bound remote of a DTLS session, a STUN server with a Binding request of
+  // ours in flight, or a valid pair (or accepted TURN/STUN server) of a hosted agent.
+  // Cheap (a hash lookup, plus a scan of the few standalone agents/sessions): the receive path's
+  // rate limiter asks it when an unknown-looking source exceeds its budget.
+  bool knows_route(uint16_t socket, const SocketAddress& from) const;
+
   // --- ICE agents sharing this endpoint's sockets, told apart by username fragment.
   uint32_t create_agent(Timestamp now, ice::IceConfig config);  // 0 when refused (duplicate ufrag, limit)
   ice::IceAgent* agent(uint32_t id);
@@ -196,6 +204,9 @@ class Endpoint {
   std::set<std::pair<Timestamp, uint32_t>> peer_deadlines_;
   // Remote transport addresses a peer accepted data from: the fast path of the demultiplexer.
   std::unordered_map<RouteKey, uint32_t, RouteKeyHash> peer_routes_;
+  // The same for standalone ICE agents (their TURN servers, authenticated remotes): only knows_route reads it.
+  std::unordered_map<RouteKey, uint32_t, RouteKeyHash> agent_routes_;
+  void learn_agent_route(uint16_t socket, const SocketAddress& from, uint32_t id);
   std::shared_ptr<const dtls::Certificate> peer_cert_;  // shared per process, or this endpoint's own
   std::vector<std::unique_ptr<ClientRequest>> requests_;
   std::vector<std::pair<uint32_t, std::unique_ptr<ice::IceAgent>>> agents_;

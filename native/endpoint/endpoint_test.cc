@@ -160,5 +160,171 @@ TEST(Endpoint, PeersShareTheProcessCertificateUnlessAnEndpointAsksForItsOwn) {
   EXPECT_FALSE(EndpointConfig::parse("own_certificate=2", bad));
 }
 
+
+// Two endpoints each hosting one peer connection, joined by a lossless link: A at a_addr, B at b_addr.
+struct PeerPair {
+  Endpoint a{P(), EndpointConfig{}}, b{P(), EndpointConfig{}};
+  SocketAddress a_addr = SocketAddress::v4(10, 0, 0, 1, 1000), b_addr = SocketAddress::v4(10, 0, 0, 2, 2000);
+  uint32_t pa = 0, pb = 0;
+  Timestamp now = 0;
+
+  PeerPair() {
+    pa = a.create_peer(0, peer::PeerConfig{});
+    pb = b.create_peer(0, peer::PeerConfig{});
+    a.peer(pa)->agent().add_host_candidate(0, a_addr);
+    b.peer(pb)->agent().add_host_candidate(0, b_addr);
+    dcep::ChannelOptions o;
+    o.negotiated = true;
+    o.id = 0;
+    a.peer(pa)->create_channel(0, o);
+    b.peer(pb)->create_channel(0, o);
+    a.peer(pa)->create_offer(0);
+    a.collect_peer(pa);
+  }
+  // Hands descriptions, candidates and datagrams across until both are connected (bounded).
+  bool connect() {
+    for (int guard = 0; guard < 2000; ++guard) {
+      bool moved = pump(a, pa, b, pb, a_addr) | pump(b, pb, a, pa, b_addr);
+      if (a.peer(pa)->connection_state() == peer::ConnectionState::kConnected &&
+          b.peer(pb)->connection_state() == peer::ConnectionState::kConnected) {
+        return true;
+      }
+      if (!moved) {
+        now = std::max(now + 1, std::min(a.next_deadline(), b.next_deadline()));
+        a.handle_timeout(now);
+        b.handle_timeout(now);
+      }
+    }
+    return false;
+  }
+  bool pump(Endpoint& from, uint32_t from_id, Endpoint& to, uint32_t to_id, const SocketAddress& from_addr) {
+    bool moved = false;
+    while (const EndpointEvent* e = from.peek_event()) {
+      if (e->type == EndpointEventType::kPeerLocalDescription) {
+        std::string sdp(e->payload.begin() + 1, e->payload.end());
+        to.peer(to_id)->set_remote_description(now, peer::DescriptionType(e->payload[0]), sdp);
+        to.collect_peer(to_id);
+      } else if (e->type == EndpointEventType::kPeerLocalCandidate) {
+        size_t mid_len = e->payload[2];
+        std::string mid(e->payload.begin() + 3, e->payload.begin() + 3 + mid_len);
+        std::string line(e->payload.begin() + 3 + mid_len, e->payload.end());
+        to.peer(to_id)->add_remote_candidate(now, mid, line);
+        to.collect_peer(to_id);
+      }
+      from.pop_event();
+      moved = true;
+    }
+    (void)from_id;
+    moved |= deliver(from, from_addr, to, now) > 0;
+    return moved;
+  }
+};
+
+std::vector<uint8_t> check_with_ufrag(const std::string& ufrag, const std::string& pwd) {
+  stun::MessageBuilder b(stun::method::kBinding, stun::MessageClass::kRequest, stun::new_transaction_id(P()));
+  b.add_string(stun::attr::kUsername, ufrag + ":someone");
+  b.add_u32(stun::attr::kPriority, 1);
+  b.add_message_integrity(P(), ByteView(std::string_view(pwd)));
+  b.add_fingerprint(P());
+  return b.take();
+}
+
+TEST(Endpoint, KnowsOnlyRoutesIceAuthenticated) {
+  PeerPair pp;
+  SocketAddress stranger = SocketAddress::v4(10, 9, 9, 9, 4444);
+  const std::string ufrag = pp.b.peer(pp.pb)->agent().local_ufrag();
+  // Before anything: nobody is known; a check with the real ufrag but a guessed password earns nothing.
+  EXPECT_FALSE(pp.b.knows_route(0, pp.a_addr));
+  pp.b.handle_datagram(0, 0, stranger, ByteView(check_with_ufrag(ufrag, "not-the-password-at-all")));
+  EXPECT_FALSE(pp.b.knows_route(0, stranger));
+  ASSERT_TRUE(pp.connect());
+  EXPECT_TRUE(pp.b.knows_route(0, pp.a_addr));
+  EXPECT_TRUE(pp.a.knows_route(0, pp.b_addr));
+  EXPECT_FALSE(pp.b.knows_route(1, pp.a_addr));  // another socket
+  EXPECT_FALSE(pp.b.knows_route(0, SocketAddress::v4(10, 0, 0, 1, 1001)));
+  // After the connection is up, copies of the ufrag from new sources still earn nothing.
+  for (uint16_t port = 1; port <= 50; ++port) {
+    SocketAddress src = SocketAddress::v4(10, 9, 9, 9, port);
+    pp.b.handle_datagram(pp.now, 0, src, ByteView(check_with_ufrag(ufrag, "guess")));
+    EXPECT_FALSE(pp.b.knows_route(0, src));
+  }
+  // The real password from a new source is a peer-reflexive candidate the agent authenticated: known.
+  const std::string pwd = pp.b.peer(pp.pb)->agent().local_pwd();
+  pp.b.handle_datagram(pp.now, 0, stranger, ByteView(check_with_ufrag(ufrag, pwd)));
+  EXPECT_TRUE(pp.b.knows_route(0, stranger));
+  // Closing the peer forgets its routes.
+  pp.b.close_peer(pp.now, pp.pb);
+  EXPECT_FALSE(pp.b.knows_route(0, pp.a_addr));
+  EXPECT_FALSE(pp.b.knows_route(0, stranger));
+}
+
+TEST(Endpoint, KnowsTheAuthenticatedRemoteOfAStandaloneAgent) {
+  Endpoint a(P(), EndpointConfig{}), b(P(), EndpointConfig{});
+  SocketAddress a_addr = SocketAddress::v4(10, 0, 0, 1, 1000), b_addr = SocketAddress::v4(10, 0, 0, 2, 2000);
+  ice::IceConfig ca, cb;
+  ca.controlling = true;
+  uint32_t ia = a.create_agent(0, ca), ib = b.create_agent(0, cb);
+  ASSERT_NE(ia, 0u);
+  ASSERT_NE(ib, 0u);
+  ice::IceAgent& xa = *a.agent(ia);
+  ice::IceAgent& xb = *b.agent(ib);
+  xa.set_remote_credentials(xb.local_ufrag(), xb.local_pwd());
+  xb.set_remote_credentials(xa.local_ufrag(), xa.local_pwd());
+  ice::Candidate host_a, host_b;
+  host_a.foundation = host_b.foundation = "1";
+  host_a.priority = host_b.priority = 2122260223;
+  host_a.address = a_addr;
+  host_b.address = b_addr;
+  xa.add_host_candidate(0, a_addr);
+  xb.add_host_candidate(0, b_addr);
+  xa.add_remote_candidate(0, host_b);
+  xb.add_remote_candidate(0, host_a);
+  SocketAddress stranger = SocketAddress::v4(10, 9, 9, 9, 9);
+  b.handle_datagram(0, 0, stranger, ByteView(check_with_ufrag(xb.local_ufrag(), "a guess")));
+  Timestamp now = 0;
+  xa.start_gathering(now);
+  xb.start_gathering(now);
+  for (int guard = 0; guard < 500 && !(xa.state() == ice::IceState::kConnected && xb.state() == ice::IceState::kConnected); ++guard) {
+    a.collect_agent(ia);
+    b.collect_agent(ib);
+    bool moved = deliver(a, a_addr, b, now) + deliver(b, b_addr, a, now) > 0;
+    while (a.peek_event()) a.pop_event();
+    while (b.peek_event()) b.pop_event();
+    if (!moved) {
+      now = std::max(now + 1, std::min(a.next_deadline(), b.next_deadline()));
+      a.handle_timeout(now);
+      b.handle_timeout(now);
+    }
+  }
+  ASSERT_EQ(xb.state(), ice::IceState::kConnected);
+  EXPECT_TRUE(b.knows_route(0, a_addr));
+  EXPECT_TRUE(a.knows_route(0, b_addr));
+  EXPECT_FALSE(b.knows_route(0, stranger));
+  b.close_agent(ib);
+  EXPECT_FALSE(b.knows_route(0, a_addr));
+}
+
+TEST(Endpoint, KnowsTheStunServerItIsAsking) {
+  Endpoint client(P(), EndpointConfig{});
+  SocketAddress server = SocketAddress::v4(10, 0, 0, 1, 3478);
+  EXPECT_FALSE(client.knows_route(0, server));
+  ASSERT_NE(client.start_binding_request(0, 0, server), 0u);
+  EXPECT_TRUE(client.knows_route(0, server));
+  EXPECT_FALSE(client.knows_route(1, server));
+  EXPECT_FALSE(client.knows_route(0, SocketAddress::v4(10, 0, 0, 1, 3479)));
+}
+
+TEST(Endpoint, KnowsTheBoundRemoteOfADtlsSession) {
+  Endpoint ep(P(), EndpointConfig{});
+  SocketAddress remote = SocketAddress::v4(10, 0, 0, 7, 7000);
+  dtls::DtlsConfig cfg;
+  ASSERT_NE(ep.create_dtls(0, remote, cfg), 0u);
+  EXPECT_TRUE(ep.knows_route(0, remote));
+  EXPECT_FALSE(ep.knows_route(0, SocketAddress::v4(10, 0, 0, 7, 7001)));
+  Endpoint waiting(P(), EndpointConfig{});
+  ASSERT_NE(waiting.create_dtls(0, SocketAddress::v4(0, 0, 0, 0, 0), cfg), 0u);  // a server waiting for its client
+  EXPECT_FALSE(waiting.knows_route(0, remote));
+}
+
 }  // namespace
 }  // namespace wasmrtc
