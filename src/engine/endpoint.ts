@@ -63,6 +63,65 @@ export interface EndpointOptions {
   inputMode?: "deferred" | "immediate";
   /** Debugging: sees every datagram in and out (e.g. a PcapngRecorder, or a pcapng file in Node). */
   capture?: DatagramCapture | null;
+  /**
+   * Per-source rate limit in the receive path, applied before a datagram crosses into the core
+   * (see SourceRateLimitOptions for the defaults and why). `false` turns it off. Default on.
+   */
+  sourceRateLimit?: SourceRateLimitOptions | false;
+}
+
+/**
+ * A token bucket per source address (ip:port, per local socket), applied in the receive path before a
+ * datagram crosses into the core. Sources the core already trusts are never limited: an ICE-authenticated
+ * peer route, a DTLS session's bound remote, a STUN server we are asking, a hosted agent's valid pair or
+ * TURN server. The core is asked (wr_endpoint_knows_route) only when a source's bucket runs dry, and its
+ * answer is kept for a while, so the fast path is one Map lookup (~0.25 µs for a dropped datagram).
+ *
+ * Defaults, from evidence (test/hostile/README.md): setting up 50 connections on one port, no source sent
+ * more than 2 datagrams before the core knew it (median 1), nor more than 2 in any second. The busiest
+ * legitimate unknown source we know of is a libwebrtc peer pinging a not-yet-writable pair every 48 ms
+ * (~21/s; RFC 8445's Ta is 50 ms): 100/s leaves it 5x room, and the burst of 200 covers ten seconds of
+ * it. A flooding source is cut to 100/s, under a thousandth of what one socket sends on loopback. An
+ * endpoint that answers STUN (answerStun) limits its clients the same way.
+ */
+export interface SourceRateLimitOptions {
+  /** Datagrams per second one unknown source may send. Default 100. */
+  ratePerSecond?: number;
+  /** Bucket size (and a new source's first allowance). Default 200. */
+  burst?: number;
+  /** Sources tracked at once; the table never grows past it. Default 16384. */
+  maxSources?: number;
+  /** A source silent this long is forgotten (longer than ICE consent's 30 s would add nothing). Default 30000 ms. */
+  idleMs?: number;
+  /** Shared by the sources that arrive while the table is full. Default 500/s. */
+  overflowRatePerSecond?: number;
+  /** Default 500. */
+  overflowBurst?: number;
+  /** How long the core's "known route" answer is trusted before it is asked again. Default 2000 ms. */
+  knownCacheMs?: number;
+  /** How long an "unknown" answer stands (a dry unknown source is not asked again before). Default 500 ms. */
+  unknownCacheMs?: number;
+  /** Questions to the core per second about sources that arrive while the table is full. Default 1000. */
+  overflowQueriesPerSecond?: number;
+}
+
+/** The limiter's counters (Endpoint.stats().rateLimit). */
+export interface SourceRateLimitStats {
+  enabled: boolean;
+  /** Sources in the table now, and the most there ever were. */
+  sources: number;
+  peakSources: number;
+  /** Datagrams let through, and those let through because the core knows the source. */
+  admitted: number;
+  admittedKnown: number;
+  /** Datagrams dropped: over a source's budget, and (of those) over the shared overflow budget. */
+  dropped: number;
+  droppedOverflow: number;
+  /** Distinct sources that had datagrams dropped (counted once per stay in the table). */
+  sourcesLimited: number;
+  /** Sources forgotten after idleMs, and questions asked of the core. */
+  evicted: number;
+  routeQueries: number;
 }
 
 export interface StunBindingResult {
@@ -84,6 +143,8 @@ export interface EndpointStats {
   transmitsOut: number;
   transmitsDropped: number;
   lastStunClient: NetAddress | null;
+  /** The receive path's per-source limiter (counted in TypeScript, before the core). */
+  rateLimit: SourceRateLimitStats;
 }
 
 interface Pending {
@@ -170,6 +231,7 @@ export class Endpoint implements IceHost, DtlsHost, PeerHost {
     if (!handle) throw new Error("wasmrtc: endpoint creation failed");
     const ep = new Endpoint(engine, opts.clock, handle, (opts.inputMode ?? "deferred") === "deferred", opts.transport);
     ep.capture = opts.capture ?? null;
+    ep.setSourceRateLimit(opts.sourceRateLimit ?? {});
     ep.ready = (async () => {
       try {
         for (const b of opts.bind ?? [{}]) {
@@ -433,12 +495,49 @@ export class Endpoint implements IceHost, DtlsHost, PeerHost {
     this.dtlsSessions.delete(id);
   }
 
+  private limiter: SourceLimiter | null = null;
+
+  /**
+   * Replaces the receive path's per-source rate limit (`false`: none). Counters start again from zero.
+   * Without the core's wr_endpoint_knows_route (an older .wasm) it stays off: limiting established
+   * peers would be worse than no limit.
+   */
+  setSourceRateLimit(opts: SourceRateLimitOptions | false): void {
+    const abi = this.engine.abi as unknown as Partial<KnowsRouteAbi>;
+    if (opts === false || typeof abi.wr_endpoint_knows_route !== "function") {
+      this.limiter = null;
+      return;
+    }
+    this.limiter = new SourceLimiter(opts, (socket, from) => this.knowsRoute(socket, from));
+  }
+
+  /** True when the core already trusts `from` on `socket` (see SourceRateLimitOptions). */
+  knowsRoute(socket: number, from: NetAddress): boolean {
+    if (this.closed) return false;
+    const abi = this.engine.abi as unknown as Partial<KnowsRouteAbi>;
+    if (typeof abi.wr_endpoint_knows_route !== "function") return false;
+    const ip = this.ipBytes(from.ip, from.family);
+    if (!ip) return false;
+    const at = this.engine.scratchPtr;
+    this.engine.wasm.u8().set(ip, at);
+    return abi.wr_endpoint_knows_route(this.handle, socket, from.family, from.port, at) === 1;
+  }
+
+  /** The limiter's counters (all zero, enabled false, when it is off). */
+  rateLimitStats(): SourceRateLimitStats {
+    return this.limiter?.stats() ?? {
+      enabled: false, sources: 0, peakSources: 0, admitted: 0, admittedKnown: 0, dropped: 0, droppedOverflow: 0,
+      sourcesLimited: 0, evicted: 0, routeQueries: 0,
+    };
+  }
+
   /** Counters kept by the core. */
   stats(): EndpointStats {
     const e = this.engine;
+    const rateLimit = this.rateLimitStats();
     const zero: EndpointStats = {
       datagramsIn: 0, stunIn: 0, stunRequestsAnswered: 0, droppedMalformed: 0, droppedUnhandled: 0,
-      transmitsOut: 0, transmitsDropped: 0, lastStunClient: null,
+      transmitsOut: 0, transmitsDropped: 0, lastStunClient: null, rateLimit,
     };
     if (this.closed || e.abi.wr_endpoint_stats(this.handle, e.scratchPtr) < 0) return zero;
     const dv = e.wasm.dv();
@@ -450,6 +549,7 @@ export class Endpoint implements IceHost, DtlsHost, PeerHost {
       lastStunClient: family === 4 || family === 6
         ? { family, ip: readIp(e.wasm.u8(), e.scratchPtr + 72, family), port: f(8) }
         : null,
+      rateLimit,
     };
   }
 
@@ -489,6 +589,7 @@ export class Endpoint implements IceHost, DtlsHost, PeerHost {
     if (this.closed || data.length > 65535) return;
     this.counters.datagramsIn++;
     if (this.capture) this.capture.datagram("in", this.sockets[socket]?.local ?? from, from, data, this.clock.now());
+    if (this.limiter !== null && !this.limiter.admit(socket, from, this.clock.now())) return;
     if (!this.deferred) {
       this.pending.push({ socket, from, data });
       this.pendingBytes += INPUT_HEADER + pad4(data.length);
@@ -511,6 +612,9 @@ export class Endpoint implements IceHost, DtlsHost, PeerHost {
     // The view may be reused after the callback returns, unless the transport says otherwise: keep a copy.
     this.pending.push({ socket, from, data: this.sockets[socket]?.stableBuffers ? data : data.slice() });
     this.pendingBytes += INPUT_HEADER + pad4(data.length);
+    // A turn full of large datagrams (a flood of 64 KiB ones) goes in as several batches: the input area in
+    // wasm memory (which never shrinks) stays near MAX_BATCH_BYTES instead of growing to the turn's total.
+    if (this.pendingBytes >= MAX_BATCH_BYTES) this.flush();
   }
 
   private flush(): void {
@@ -709,6 +813,166 @@ export class Endpoint implements IceHost, DtlsHost, PeerHost {
     if (at !== Infinity) this.timer = this.clock.setTimer(at, () => this.onTimer());
   }
 }
+
+interface KnowsRouteAbi {
+  wr_endpoint_knows_route(h: number, socket: number, family: number, port: number, ipPtr: number): number;
+}
+
+/** One source's bucket. `known` > now: the core trusts it, no bucket applies. */
+interface SourceEntry {
+  tokens: number;
+  refilledAt: number;
+  seenAt: number;
+  knownUntil: number;
+  askAgainAt: number;
+  limited: boolean;
+}
+
+/** The token buckets of SourceRateLimitOptions. Times in ms of the endpoint's clock. */
+export class SourceLimiter {
+  private readonly rate: number;  // tokens per ms
+  private readonly burst: number;
+  private readonly maxSources: number;
+  private readonly idleMs: number;
+  private readonly knownCacheMs: number;
+  private readonly unknownCacheMs: number;
+  private readonly table = new Map<string, SourceEntry>();
+  private nextSweepAt = 0;
+  private readonly overflow: { tokens: number; refilledAt: number; rate: number; burst: number };
+  private readonly queries: { tokens: number; refilledAt: number; rate: number; burst: number };
+  private readonly counts = {
+    peakSources: 0, admitted: 0, admittedKnown: 0, dropped: 0, droppedOverflow: 0, sourcesLimited: 0, evicted: 0,
+    routeQueries: 0,
+  };
+
+  constructor(opts: SourceRateLimitOptions, private readonly knows: (socket: number, from: NetAddress) => boolean) {
+    const num = (v: number | undefined, d: number, min: number) =>
+      v === undefined || !Number.isFinite(v) ? d : Math.max(min, v);
+    this.rate = num(opts.ratePerSecond, 100, 0) / 1000;
+    this.burst = num(opts.burst, 200, 1);
+    this.maxSources = Math.floor(num(opts.maxSources, 16384, 1));
+    this.idleMs = num(opts.idleMs, 30000, 1);
+    this.knownCacheMs = num(opts.knownCacheMs, 2000, 0);
+    this.unknownCacheMs = num(opts.unknownCacheMs, 500, 0);
+    const ob = num(opts.overflowBurst, 500, 0);
+    this.overflow = { tokens: ob, refilledAt: -Infinity, rate: num(opts.overflowRatePerSecond, 500, 0) / 1000, burst: ob };
+    const qr = num(opts.overflowQueriesPerSecond, 1000, 0);
+    this.queries = { tokens: qr, refilledAt: -Infinity, rate: qr / 1000, burst: qr };
+  }
+
+  /** True: the datagram goes on into the core. */
+  admit(socket: number, from: NetAddress, now: number): boolean {
+    const key = socket === 0 ? from.ip + "|" + from.port : socket + "/" + from.ip + "|" + from.port;
+    const e = this.table.get(key);
+    if (e !== undefined) {
+      e.seenAt = now;
+      if (e.knownUntil > now) {
+        this.counts.admitted++;
+        this.counts.admittedKnown++;
+        return true;
+      }
+      const t = now > e.refilledAt ? Math.min(this.burst, e.tokens + (now - e.refilledAt) * this.rate) : e.tokens;
+      e.refilledAt = now;
+      if (t >= 1) {
+        e.tokens = t - 1;
+        this.counts.admitted++;
+        return true;
+      }
+      e.tokens = t;
+      // Dry: the core may know it (an established peer sending in bulk). Ask at most once per unknownCacheMs.
+      if (e.askAgainAt <= now) {
+        this.counts.routeQueries++;
+        if (this.knows(socket, from)) {
+          e.knownUntil = now + this.knownCacheMs;
+          this.counts.admitted++;
+          this.counts.admittedKnown++;
+          return true;
+        }
+        e.askAgainAt = now + this.unknownCacheMs;
+      }
+      if (!e.limited) {
+        e.limited = true;
+        this.counts.sourcesLimited++;
+      }
+      this.counts.dropped++;
+      return false;
+    }
+    return this.admitNew(key, socket, from, now);
+  }
+
+  private admitNew(key: string, socket: number, from: NetAddress, now: number): boolean {
+    if (now >= this.nextSweepAt) this.sweep(now);
+    if (this.table.size < this.maxSources) {
+      this.table.set(key, { tokens: this.burst - 1, refilledAt: now, seenAt: now, knownUntil: 0, askAgainAt: 0, limited: false });
+      if (this.table.size > this.counts.peakSources) this.counts.peakSources = this.table.size;
+      this.counts.admitted++;
+      return true;
+    }
+    // Full: new sources share one small budget; a known source still gets through (and a place, if one frees).
+    if (take(this.overflow, now)) {
+      this.counts.admitted++;
+      return true;
+    }
+    if (take(this.queries, now)) {
+      this.counts.routeQueries++;
+      if (this.knows(socket, from)) {
+        this.placeKnown(key, now);
+        this.counts.admitted++;
+        this.counts.admittedKnown++;
+        return true;
+      }
+    }
+    this.counts.dropped++;
+    this.counts.droppedOverflow++;
+    return false;
+  }
+
+  /** A known source arriving at a full table takes the place of an unknown one near the oldest end, if any. */
+  private placeKnown(key: string, now: number): void {
+    let scanned = 0;
+    for (const [k, e] of this.table) {
+      if (++scanned > 64) break;
+      if (e.knownUntil <= now) {
+        this.table.delete(k);
+        this.counts.evicted++;
+        break;
+      }
+    }
+    if (this.table.size >= this.maxSources) return;  // every place near the old end is a known source: none taken
+    this.table.set(key, { tokens: 0, refilledAt: now, seenAt: now, knownUntil: now + this.knownCacheMs, askAgainAt: 0, limited: false });
+  }
+
+  /** Forgets sources silent for idleMs; runs at most every idleMs / 4 (bounded by maxSources per run). */
+  private sweep(now: number): void {
+    this.nextSweepAt = now + Math.max(250, this.idleMs / 4);
+    const before = now - this.idleMs;
+    for (const [k, e] of this.table) {
+      if (e.seenAt < before) {
+        this.table.delete(k);
+        this.counts.evicted++;
+      }
+    }
+  }
+
+  stats(): SourceRateLimitStats {
+    return { enabled: true, sources: this.table.size, ...this.counts };
+  }
+}
+
+function take(b: { tokens: number; refilledAt: number; rate: number; burst: number }, now: number): boolean {
+  const t = b.refilledAt === -Infinity ? b.burst
+    : now > b.refilledAt ? Math.min(b.burst, b.tokens + (now - b.refilledAt) * b.rate) : b.tokens;
+  b.refilledAt = now;
+  if (t >= 1) {
+    b.tokens = t - 1;
+    return true;
+  }
+  b.tokens = t;
+  return false;
+}
+
+/** Input batched in one call at most (plus one datagram): 256 KiB, some 200 full-size packets. */
+const MAX_BATCH_BYTES = 256 * 1024;
 
 const scheduleSoon: (fn: () => void) => void =
   typeof setImmediate === "function" ? (fn) => setImmediate(fn) : (fn) => queueMicrotask(fn);
