@@ -119,6 +119,8 @@ export class WebRTCPeerConnectionJS extends WebRTCPeerConnectionExtension {
   private gathering: GatheringState = GatheringState.GATHERING_STATE_NEW;
   private signaling: SignalingState = SignalingState.SIGNALING_STATE_STABLE;
   private earlyCandidates: Array<{ candidate: string; sdpMid: string; sdpMLineIndex: number }> = [];
+  /** Our own record that a remote description was applied: node-datachannel's polyfill never leaves remoteDescription null. */
+  private remoteApplied = false;
   private generation = 0;
 
   constructor() {
@@ -151,6 +153,7 @@ export class WebRTCPeerConnectionJS extends WebRTCPeerConnectionExtension {
     this.gathering = GatheringState.GATHERING_STATE_NEW;
     this.signaling = SignalingState.SIGNALING_STATE_STABLE;
     this.earlyCandidates = [];
+    this.remoteApplied = false;
     const live = () => gen === this.generation;
     rtc.onicecandidate = (ev: { candidate: { candidate?: string; sdpMid?: string; sdpMLineIndex?: number } | null }) => {
       const c = ev.candidate;
@@ -251,6 +254,7 @@ export class WebRTCPeerConnectionJS extends WebRTCPeerConnectionExtension {
     rtc.setRemoteDescription({ type, sdp }).then(
       async () => {
         if (gen !== this.generation) return;
+        this.remoteApplied = true;
         // Candidates that came before the description are applied now (decisions table).
         const early = this.earlyCandidates;
         this.earlyCandidates = [];
@@ -272,7 +276,7 @@ export class WebRTCPeerConnectionJS extends WebRTCPeerConnectionExtension {
     if (candidate.startsWith("a=")) candidate = candidate.slice(2);
     if (!candidate.startsWith("candidate:")) candidate = `candidate:${candidate}`;
     const init = { candidate, sdpMid: media, sdpMLineIndex: index };
-    if (!rtc.remoteDescription) {
+    if (!this.remoteApplied) {
       this.earlyCandidates.push(init);
       return Error.OK;
     }

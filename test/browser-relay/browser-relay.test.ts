@@ -84,6 +84,7 @@ for (const b of BROWSERS) {
         expect(rec.localCandidates.length).toBeGreaterThan(0);
         for (const c of rec.localCandidates) expect(c).toMatch(/ 127\.0\.0\.1 \d+ typ relay /);
         expect(rec.flows).toHaveLength(4 * 5 * 2);
+        let givenUp = 0;
         for (const f of rec.flows) {
           const what = `${f.mode} ${f.size} B ${f.text ? "text" : "binary"}`;
           if (f.oversize) {
@@ -91,9 +92,16 @@ for (const b of BROWSERS) {
             continue;
           }
           expect(f.put, what).toBe(OK);
+          // A partially reliable channel may give a large message up (100 ms lifetime or no retransmission,
+          // on a loaded loopback): allowed after all 4 attempts, a few per connection, as in test/interop.
+          if (!f.ok && (f.mode === "rtx0" || f.mode === "plt100") && f.size >= 65536 && f.attempts === 4) {
+            givenUp++;
+            continue;
+          }
           expect(f.ok, what).toBe(true);
           expect(f.echoString, what).toBe(f.text);
         }
+        expect(givenUp).toBeLessThanOrEqual(4);
       });
     }
 
