@@ -6,7 +6,8 @@
 //   node scripts/fuzz-seeds.mjs --only stun_message_fuzz    # one target (repeatable)
 //
 // Real traffic first: two engine peers over UDP on 127.0.0.1, our engine against
-// node-datachannel (libdatachannel/usrsctp/OpenSSL) on 127.0.0.1, and two engine
+// node-datachannel (libdatachannel/usrsctp/OpenSSL) on 127.0.0.1 (with our sends
+// dropped for a while: FORWARD-TSN; and idle: usrsctp's HEARTBEAT), and two engine
 // peers on the virtual network (through our TURN server; a lossy link with
 // partially reliable channels and a long idle). Every datagram is taken from the
 // engine's capture hook (`wasmrtc: { capture }`), the DTLS records decrypted with
@@ -19,7 +20,7 @@
 // The raw seeds go to build/fuzz/seeds/<target>/; then each target's binary
 // (bash scripts/fuzz.sh --build-only) runs `-merge=1` with its max_len from
 // fuzz/targets.tsv, and what it keeps is copied under its seed name into
-// fuzz/corpus/<target>/ (the folder is replaced).
+// fuzz/corpus/<target>/ (the folder is replaced; regress-* files, kept findings, stay).
 import { createCipheriv, createDecipheriv, createHash, createHmac } from "node:crypto";
 import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -374,6 +375,25 @@ async function captureUdp(W) {
   return { name: "udp", dgrams: cap.dgrams, sdps, candidates };
 }
 
+/** Real UDP whose sends a `drop(datagram)` predicate may lose (after the capture saw them). */
+class DroppingUdp {
+  constructor(W) { this.inner = new W.NodeUdpTransport(); this.drop = null; }
+  async bind(opts) {
+    const s = await this.inner.bind(opts);
+    const self = this;
+    return {
+      get local() { return s.local; },
+      get stableBuffers() { return s.stableBuffers; },
+      get onDatagram() { return s.onDatagram; },
+      set onDatagram(f) { s.onDatagram = f; },
+      send(d, to) { if (!self.drop?.(d)) s.send(d, to); },
+      close() { s.close(); },
+    };
+  }
+  localAddresses() { return this.inner.localAddresses(); }
+  resolve(h) { return this.inner.resolve ? this.inner.resolve(h) : Promise.resolve(null); }
+}
+
 /** Our engine against node-datachannel (libdatachannel, libjuice, usrsctp, OpenSSL) on 127.0.0.1; node-datachannel offers. */
 async function captureLibdatachannel(W) {
   let RTCPeerConnection;
@@ -387,7 +407,8 @@ async function captureLibdatachannel(W) {
   const cap = recorder();
   const sdps = [], candidates = [];
   const a = new WebRTCPeerConnection();
-  a.initialize({ wasmrtc: { bind: ["127.0.0.1"], capture: cap } });
+  const transport = new DroppingUdp(W);
+  a.initialize({ wasmrtc: { bind: ["127.0.0.1"], capture: cap, transport } });
   const ka = keepChannels(a);
   const n = new RTCPeerConnection({ iceServers: [], bindAddress: "127.0.0.1" });
   const early = [];
@@ -431,8 +452,19 @@ async function captureLibdatachannel(W) {
     dcs[2].send(Buffer.from(bytesOf(60, 8)));
     for (const c of ka.chans) c.put_packet(bytesOf(1200, 9));
     await realPump([a], () => { ka.drain(); return false; }, 400);
+    // Every other DTLS application-data datagram we send is lost for a while: the timed channel's
+    // messages expire and we send FORWARD-TSN (plain: usrsctp does not offer I-DATA); SACKs with gaps.
+    let k = 0;
+    transport.drop = (d) => d[0] === 23 && k++ % 2 === 0;
+    const timed = ka.chans.find((c) => c.get_label() === "ndc-timed");
+    for (let i = 0; i < 12; i++) timed?.put_packet(bytesOf(300 + i, 12));
+    await realPump([a], () => { ka.drain(); return false; }, 2500);
+    transport.drop = null;
+    await realPump([a], () => { ka.drain(); return false; }, 1500);
     dcs[1].close();
     await realPump([a], () => { ka.drain(); return false; }, 300);
+    // Idle: usrsctp sends HEARTBEATs (libdatachannel sets a 10 s interval); ours answers, it never sends one.
+    await realPump([a], () => { ka.drain(); return false; }, 14000);
   }
   n.close();
   await realPump([a], () => false, 300);
