@@ -11,7 +11,7 @@ ctest --test-dir build/native --output-on-failure -j"$(nproc 2>/dev/null || echo
 native_done=$(date +%s)
 npm run build
 npx vitest run
-# Every parser's libFuzzer target builds and runs briefly (longer: FUZZ_SECONDS=600 npm run fuzz).
+# Every parser's libFuzzer target builds and runs briefly on its seed corpus (the long campaign: FUZZ_CAMPAIGN=1 npm run fuzz; docs/fuzzing.md).
 if command -v clang++-14 >/dev/null 2>&1; then
   FUZZ_SECONDS=${FUZZ_SECONDS:-5} bash scripts/fuzz.sh
 fi
