@@ -97,8 +97,8 @@ class RelaySocket implements DatagramSocket {
       return;
     }
     this.stats.sent++;
-    // The engine's output area is reused: the WebSocket must get bytes of its own.
-    this.ws.send(data.slice());
+    // The endpoint hands every transport a copy of its own (Endpoint.drain): no second copy here.
+    this.ws.send(data);
   }
 
   close(): void {

@@ -109,4 +109,6 @@ describe.runIf(canUnshare())("zero checksum with each stack (our SCTP's own acco
   }
 });
 
+// Without Go or Debian's pion sources (golang-go, golang-github-pion-webrtc.v3-dev: scripts/setup.sh installs
+// them) there is no pion to run against; the skip names what is missing instead of passing silently.
 if (unavailable) describe.skip(`pion (${unavailable})`, () => it("skipped", () => {}));
