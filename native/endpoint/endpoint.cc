@@ -103,6 +103,8 @@ uint32_t Endpoint::create_peer(Timestamp now, peer::PeerConfig config) {
   slot->id = next_agent_id_++;
   uint32_t id = slot->id;
   peer_by_ufrag_[ufrag] = id;
+  slot->ufrags = {ufrag};
+  slot->credentials_generation = slot->pc->agent().credentials_generation();
   PeerSlot& filed = *slot;
   peers_[id] = std::move(slot);
   file_deadline(filed);
@@ -128,7 +130,10 @@ bool Endpoint::close_peer(Timestamp now, uint32_t id) {
   events_.erase(std::remove_if(events_.begin(), events_.end(),
                                [id](const EndpointEvent& e) { return e.id == id && uint16_t(e.type) >= 30; }),
                 events_.end());
-  peer_by_ufrag_.erase(s->pc->agent().local_ufrag());
+  for (const auto& u : s->ufrags) {
+    auto it = peer_by_ufrag_.find(u);
+    if (it != peer_by_ufrag_.end() && it->second == id) peer_by_ufrag_.erase(it);
+  }
   if (s->deadline != kNever) peer_deadlines_.erase({s->deadline, id});
   for (auto it = peer_routes_.begin(); it != peer_routes_.end();) {
     it = it->second == id ? peer_routes_.erase(it) : std::next(it);
@@ -160,7 +165,24 @@ void Endpoint::file_deadline(PeerSlot& slot) {
   slot.deadline = d;
 }
 
+void Endpoint::file_ufrags(PeerSlot& slot) {
+  // An ICE restart changed the local credentials: checks for the announced (pending) ufrag must reach
+  // the peer at once, and the old one is let go once the restart is committed.
+  const ice::IceAgent& a = slot.pc->agent();
+  slot.credentials_generation = a.credentials_generation();
+  for (const auto& u : slot.ufrags) {
+    auto it = peer_by_ufrag_.find(u);
+    if (it != peer_by_ufrag_.end() && it->second == slot.id) peer_by_ufrag_.erase(it);
+  }
+  slot.ufrags.clear();
+  for (const std::string* u : {&a.local_ufrag(), &a.announced_ufrag()}) {
+    if (std::find(slot.ufrags.begin(), slot.ufrags.end(), *u) != slot.ufrags.end()) continue;
+    if (peer_by_ufrag_.emplace(*u, slot.id).second) slot.ufrags.push_back(*u);  // 48 random bits: a clash is not expected
+  }
+}
+
 void Endpoint::collect_peer(PeerSlot& slot) {
+  if (slot.pc->agent().credentials_generation() != slot.credentials_generation) file_ufrags(slot);
   ice::IceTransmit t;
   while (slot.pc->poll_transmit(t)) queue_transmit(t.socket, t.to, std::move(t.data));
   peer::PeerEvent e;

@@ -181,7 +181,12 @@ class Endpoint {
     uint32_t id = 0;
     std::unique_ptr<peer::PeerConnection> pc;
     Timestamp deadline = kNever;  // as filed in peer_deadlines_
+    // The ufrags filed in peer_by_ufrag_ for it (two during an ICE restart) and the agent's
+    // credentials generation they were read at.
+    std::vector<std::string> ufrags;
+    uint32_t credentials_generation = 0;
   };
+  void file_ufrags(PeerSlot& slot);
   struct RouteKey {
     uint16_t socket;
     SocketAddress from;

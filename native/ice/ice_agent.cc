@@ -20,6 +20,18 @@ std::string random_ice_string(crypto::Provider& crypto, size_t n) {
   return s;
 }
 
+// RFC 8839 §5.4: ufrag 4..256, pwd 22..256 ice-chars.
+bool valid_credentials(const std::string& ufrag, const std::string& pwd) {
+  auto ok = [](const std::string& s, size_t min) {
+    if (s.size() < min || s.size() > 256) return false;
+    for (char c : s) {
+      if (!std::strchr(kIceChars, c) || c == 0) return false;
+    }
+    return true;
+  };
+  return ok(ufrag, 4) && ok(pwd, 22);
+}
+
 }  // namespace
 
 const char* to_string(IceState s) {
@@ -45,6 +57,7 @@ struct IceAgent::Pair {
   bool nominating = false;  // a USE-CANDIDATE check is in flight
   bool remote_nominated = false;  // controlled: the peer sent USE-CANDIDATE
   bool answered = false;  // the peer sent an authenticated check on it: it may already be sending data
+  bool sent_controlling = false;  // our role when the check in txn went out (§7.2.5.1)
   std::unique_ptr<stun::ClientTransaction> txn;
 };
 
@@ -210,17 +223,86 @@ void IceAgent::start_gathering(Timestamp now) {
 }
 
 bool IceAgent::set_remote_credentials(const std::string& ufrag, const std::string& pwd) {
-  // RFC 8839 §5.4: ufrag 4..256, pwd 22..256 ice-chars.
-  auto ok = [](const std::string& s, size_t min) {
-    if (s.size() < min || s.size() > 256) return false;
-    for (char c : s) {
-      if (!std::strchr(kIceChars, c) || c == 0) return false;
-    }
-    return true;
-  };
-  if (!ok(ufrag, 4) || !ok(pwd, 22)) return false;
+  if (!valid_credentials(ufrag, pwd)) return false;
   remote_ufrag_ = ufrag;
   remote_pwd_ = pwd;
+  return true;
+}
+
+void IceAgent::announce_candidates_again() {
+  // A new ICE generation: the peer forgets what it had, so every local candidate is announced again.
+  for (const auto& c : local_cands_) {
+    IceEvent ev;
+    ev.type = IceEvent::Type::kLocalCandidate;
+    ev.candidate = c;
+    events_.push_back(std::move(ev));
+  }
+  if (gathering_ == GatheringState::kComplete) {
+    IceEvent ev;
+    ev.type = IceEvent::Type::kGatheringComplete;
+    events_.push_back(std::move(ev));
+  }
+}
+
+void IceAgent::prepare_restart() {
+  if (state_ == IceState::kClosed || restart_pending()) return;
+  // RFC 8445 §9 / RFC 8839 §4.4.1.1.1: a restart changes both the ufrag and the password.
+  do pending_ufrag_ = random_ice_string(crypto_, 8);
+  while (pending_ufrag_ == config_.local_ufrag);
+  pending_pwd_ = random_ice_string(crypto_, 24);
+  ++credentials_generation_;
+  announce_candidates_again();
+}
+
+void IceAgent::cancel_restart() {
+  if (!restart_pending()) return;
+  pending_ufrag_.clear();
+  pending_pwd_.clear();
+  ++credentials_generation_;
+}
+
+bool IceAgent::commit_restart(Timestamp now, const std::string& ufrag, const std::string& pwd, bool controlling) {
+  if (state_ == IceState::kClosed || !valid_credentials(ufrag, pwd)) return false;
+  bool answerer = !restart_pending();
+  if (answerer) {
+    do pending_ufrag_ = random_ice_string(crypto_, 8);
+    while (pending_ufrag_ == config_.local_ufrag);
+    pending_pwd_ = random_ice_string(crypto_, 24);
+  }
+  if (selected_) {
+    previous_path_valid_ = true;
+    previous_socket_ = locals_[selected_->local].socket;
+    previous_remote_ = remotes_[selected_->remote].address;
+  }
+  if (log_enabled(LogLayer::kIce, LogLevel::kInfo)) {
+    log_message(LogLayer::kIce, LogLevel::kInfo, "ICE " + config_.local_ufrag + ": restart, now " + pending_ufrag_);
+  }
+  config_.local_ufrag = std::move(pending_ufrag_);
+  config_.local_pwd = std::move(pending_pwd_);
+  pending_ufrag_.clear();
+  pending_pwd_.clear();
+  remote_ufrag_ = ufrag;
+  remote_pwd_ = pwd;
+  config_.controlling = config_.lite ? false : controlling;
+  // Everything learned about the peer belonged to the old generation; local candidates and TURN
+  // allocations stay (§9: an agent may reuse them).
+  selected_ = nullptr;
+  triggered_.clear();
+  pairs_.clear();
+  remotes_.clear();
+  unresolved_.clear();
+  consent_txns_.clear();
+  first_valid_at_ = kNever;
+  nominate_at_ = kNever;
+  next_consent_ = kNever;
+  remote_ended_ = false;
+  created_ = now;
+  next_pace_ = now;
+  last_now_ = now;
+  ++restarts_;
+  ++credentials_generation_;
+  if (answerer) announce_candidates_again();
+  set_state(IceState::kChecking);
   return true;
 }
 
@@ -360,6 +442,7 @@ void IceAgent::start_check(Timestamp now, Pair& p, bool nominate) {
   p.txn = std::make_unique<stun::ClientTransaction>(id, build_check(id, nominate, prflx), rc);
   p.txn->start(now);
   p.nominating = nominate;
+  p.sent_controlling = config_.controlling;
   if (p.state != Pair::State::kSucceeded) p.state = Pair::State::kInProgress;
   ++stats_.checks_sent;
 }
@@ -372,6 +455,7 @@ IceAgent::Pair* IceAgent::find_pair(uint16_t socket, const SocketAddress& remote
 }
 
 bool IceAgent::knows_remote(uint16_t socket, const SocketAddress& from) const {
+  if (previous_path_valid_ && previous_socket_ == socket && previous_remote_ == from) return true;
   // A peer whose check we answered may send data before our own check on the pair succeeds (libjuice
   // and browsers start DTLS on their first valid pair): RFC 8445 §12.1 has us ready to receive it.
   for (const auto& p : pairs_) {
@@ -401,9 +485,17 @@ bool IceAgent::handle_stun(Timestamp now, uint16_t socket, const SocketAddress& 
     std::string user;
     if (!msg.get_string(stun::attr::kUsername, user)) return false;
     size_t colon = user.find(':');
-    if (colon == std::string::npos || user.substr(0, colon) != config_.local_ufrag) return false;
-    answer_check(now, socket, from, msg);
-    return true;
+    if (colon == std::string::npos) return false;
+    std::string_view head(user.data(), colon);
+    if (head == config_.local_ufrag) {
+      answer_check(now, socket, from, msg);
+      return true;
+    }
+    if (restart_pending() && head == pending_ufrag_) {
+      answer_pending_check(socket, from, msg);
+      return true;
+    }
+    return false;
   }
   if (msg.message_class() != stun::MessageClass::kSuccess && msg.message_class() != stun::MessageClass::kError) {
     return false;
@@ -470,9 +562,10 @@ void IceAgent::on_check_response(Timestamp now, Pair& p, const stun::Message& ms
     std::string reason;
     msg.get_error(code, reason);
     if (code == 487) {
-      // §7.2.5.1: role conflict; switch role and check again.
+      // §7.2.5.1: role conflict; take the role other than the one the request was sent in (once: a
+      // second 487 for a check sent before the switch must not flip it back), and check again.
       ++stats_.role_conflicts;
-      switch_role(now);
+      if (config_.controlling == p.sent_controlling) switch_role(now);
       p.state = Pair::State::kWaiting;
       triggered_.push_back(&p);
       return;
@@ -575,6 +668,21 @@ void IceAgent::answer_check(Timestamp now, uint16_t socket, const SocketAddress&
     p->state = Pair::State::kWaiting;
     if (std::find(triggered_.begin(), triggered_.end(), p) == triggered_.end()) triggered_.push_back(p);
   }
+}
+
+void IceAgent::answer_pending_check(uint16_t socket, const SocketAddress& from, const stun::Message& msg) {
+  // The peer took our restart offer and checks before its answer reached us: answering lets its pairs
+  // become valid; our own checks (and any role question) wait for the commit, which brings its password.
+  ++stats_.checks_received;
+  if (msg.check_integrity(crypto_, ByteView(std::string_view(pending_pwd_))) != stun::IntegrityResult::kValid) {
+    ++stats_.dropped_bad_integrity;
+    return;
+  }
+  stun::MessageBuilder b(stun::method::kBinding, stun::MessageClass::kSuccess, msg.transaction_id());
+  b.add_xor_address(stun::attr::kXorMappedAddress, from);
+  b.add_message_integrity(crypto_, ByteView(std::string_view(pending_pwd_)));
+  b.add_fingerprint(crypto_);
+  out(socket, from, b.take());
 }
 
 void IceAgent::switch_role(Timestamp now) {
@@ -804,7 +912,13 @@ bool IceAgent::handle_data(Timestamp now, uint16_t socket, const SocketAddress& 
 }
 
 bool IceAgent::send(ByteView data) {
-  if (!selected_ || state_ == IceState::kFailed || state_ == IceState::kClosed) return false;
+  if (state_ == IceState::kFailed || state_ == IceState::kClosed) return false;
+  if (!selected_) {
+    // During a restart the old path may still work (a restart while connected): keep using it (§9).
+    if (!previous_path_valid_) return false;
+    out(previous_socket_, previous_remote_, data.to_vector());
+    return true;
+  }
   out(locals_[selected_->local].socket, remotes_[selected_->remote].address, data.to_vector());
   return true;
 }

@@ -81,7 +81,26 @@ class IceAgent {
 
   const std::string& local_ufrag() const { return config_.local_ufrag; }
   const std::string& local_pwd() const { return config_.local_pwd; }
+  const std::string& remote_ufrag() const { return remote_ufrag_; }
+  const std::string& remote_pwd() const { return remote_pwd_; }
   bool controlling() const { return config_.controlling; }
+
+  // --- ICE restart (RFC 8445 §9): new local credentials on the same sockets and candidates, the
+  // remote side's candidates and every pair forgotten, checks from scratch. The offerer prepares (its
+  // offer carries the new credentials, and checks for them are answered from then on) and commits
+  // when the answer brings the peer's new credentials; the answerer commits at once. Until a new
+  // pair is selected, data keeps going out on the previously selected path.
+  void prepare_restart();
+  void cancel_restart();
+  bool restart_pending() const { return !pending_ufrag_.empty(); }
+  // False when the credentials are malformed (nothing changes then). Roles follow the new offer/answer.
+  bool commit_restart(Timestamp now, const std::string& remote_ufrag, const std::string& remote_pwd, bool controlling);
+  // What a new description announces: the pending credentials during a restart.
+  const std::string& announced_ufrag() const { return restart_pending() ? pending_ufrag_ : config_.local_ufrag; }
+  const std::string& announced_pwd() const { return restart_pending() ? pending_pwd_ : config_.local_pwd; }
+  // Grows whenever the set of local ufrags checks may carry changes (hosts re-index their demultiplexer).
+  uint32_t credentials_generation() const { return credentials_generation_; }
+  uint32_t restarts() const { return restarts_; }
 
   // --- gathering
   void add_host_candidate(uint16_t socket, const SocketAddress& address);
@@ -142,6 +161,9 @@ class IceAgent {
   void start_check(Timestamp now, Pair& p, bool nominate);
   void on_check_response(Timestamp now, Pair& p, const stun::Message& msg, const SocketAddress& from);
   void answer_check(Timestamp now, uint16_t socket, const SocketAddress& from, const stun::Message& msg);
+  // A check for the pending (not yet committed) credentials: answered, nothing else until the commit.
+  void answer_pending_check(uint16_t socket, const SocketAddress& from, const stun::Message& msg);
+  void announce_candidates_again();
   void maybe_nominate(Timestamp now);
   void switch_role(Timestamp now);
   void select(Timestamp now, Pair& p);
@@ -184,6 +206,14 @@ class IceAgent {
   std::vector<Candidate> unresolved_;  // remote candidates waiting for name resolution
   Fifo<Pair*> triggered_;
   Pair* selected_ = nullptr;
+  // The path selected before a restart: data goes out on it until a new pair is selected, and the
+  // peer's data from it is still accepted.
+  bool previous_path_valid_ = false;
+  uint16_t previous_socket_ = 0;
+  SocketAddress previous_remote_;
+  std::string pending_ufrag_, pending_pwd_;
+  uint32_t credentials_generation_ = 0;
+  uint32_t restarts_ = 0;
   Timestamp first_valid_at_ = kNever;
   Timestamp nominate_at_ = kNever;  // controlling: when to (re)try nominating
   Timestamp last_consent_ = 0;

@@ -1,6 +1,7 @@
 #include "peer/peer_connection.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "ice/candidate.h"
 
@@ -69,8 +70,8 @@ void PeerConnection::set_connection(ConnectionState s, std::string reason) {
 sdp::SessionDescription PeerConnection::describe_local(sdp::Setup setup, const std::string& mid,
                                                        uint32_t mline_index) const {
   sdp::SessionDescription d;
-  d.ice_ufrag = agent_->local_ufrag();
-  d.ice_pwd = agent_->local_pwd();
+  d.ice_ufrag = agent_->announced_ufrag();
+  d.ice_pwd = agent_->announced_pwd();
   d.ice_lite = config_.ice.lite;
   d.fingerprint_algorithm = "sha-256";
   d.fingerprint = certificate_.fingerprint;
@@ -80,14 +81,32 @@ sdp::SessionDescription PeerConnection::describe_local(sdp::Setup setup, const s
   d.sctp_port = 5000;
   d.max_message_size = config_.max_message_size;
   d.session_id = session_id_;
+  d.session_version = session_version_;
   // Host candidates are known at once; they go in the SDP (for peers that do not trickle) and are trickled too.
   for (const auto& c : agent_->local_candidates()) d.candidates.push_back(c.to_sdp_line());
   return d;
 }
 
+void PeerConnection::emit_local_description(DescriptionType type) {
+  PeerEvent e{PeerEvent::Type::kLocalDescription};
+  e.code = uint8_t(type);
+  e.text = local_sdp_;
+  emit(std::move(e));
+}
+
+void PeerConnection::emit_gathering() {
+  PeerEvent g{PeerEvent::Type::kGatheringState};
+  g.code = uint8_t(ice::GatheringState::kGathering);
+  emit(std::move(g));
+}
+
 bool PeerConnection::create_offer(Timestamp now) {
   if (closed_) return fail("the connection is closed");
-  if (signaling_ != SignalingState::kStable || have_remote_) return fail("an offer/answer exchange is already under way");
+  if (connection_ == ConnectionState::kFailed) {
+    return fail("the connection failed; create a new one (an offer made while it is disconnected restarts ICE)");
+  }
+  if (signaling_ != SignalingState::kStable) return fail("an offer/answer exchange is already under way");
+  if (have_remote_) return create_subsequent_offer(now);
   if (have_local_) return fail("the offer was already created");
   offerer_ = true;
   agent_->set_controlling(now, true);  // RFC 8445 §6.1.1: the offerer controls (unless the peer is lite-only)
@@ -111,14 +130,98 @@ bool PeerConnection::create_offer(Timestamp now) {
 bool PeerConnection::apply_remote(Timestamp now, const sdp::SessionDescription& remote) {
   if (!agent_->set_remote_credentials(remote.ice_ufrag, remote.ice_pwd)) return fail("bad ICE credentials");
   if (remote.ice_lite) agent_->set_remote_lite(true);
-  remote_max_message_size_ = remote.max_message_size;
   remote_fingerprint_ = remote.fingerprint;
   have_remote_ = true;
+  apply_candidates(now, remote);
+  return true;
+}
+
+void PeerConnection::apply_candidates(Timestamp now, const sdp::SessionDescription& remote) {
+  remote_max_message_size_ = remote.max_message_size;
   for (const auto& line : remote.candidates) add_remote_candidate(now, remote.mid, line);
   std::vector<std::string> early;
   early.swap(early_candidates_);
   for (const auto& line : early) add_remote_candidate(now, remote.mid, line);
   if (remote.end_of_candidates) agent_->end_of_remote_candidates(now);
+}
+
+namespace {
+bool same_fingerprint(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::toupper(static_cast<unsigned char>(a[i])) != std::toupper(static_cast<unsigned char>(b[i]))) return false;
+  }
+  return true;
+}
+}  // namespace
+
+bool PeerConnection::check_subsequent(const sdp::SessionDescription& remote, bool offer) {
+  (void)offer;  // an answer's actpass (not allowed, RFC 8842 §5.3) is taken as keeping the roles
+  if (!same_fingerprint(remote.fingerprint, remote_fingerprint_)) {
+    return fail("remote description: the DTLS certificate changed; that needs a new connection");
+  }
+  if (remote.mid != mid_) return fail("remote description: the data channel section is now mid '" + remote.mid + "', it was '" + mid_ + "'");
+  // RFC 8842 §5.5: the DTLS association stays, so the roles stay.
+  bool keeps = remote.setup == sdp::Setup::kActpass || (remote.setup == sdp::Setup::kActive && !dtls_client_) ||
+               (remote.setup == sdp::Setup::kPassive && dtls_client_);
+  if (!keeps || remote.setup == sdp::Setup::kHoldconn) {
+    return fail(std::string("remote description: a=setup:") + sdp::to_string(remote.setup) +
+                " would change the DTLS role; that needs a new connection");
+  }
+  return true;
+}
+
+bool PeerConnection::create_subsequent_offer(Timestamp now) {
+  // JSEP §5.2.2: a new offer of the same session. It restarts ICE when asked to, or when the path is
+  // gone (disconnected): RFC 8445 §9, new credentials, candidates announced again.
+  bool restart = restart_wanted_ || connection_ == ConnectionState::kDisconnected;
+  restart_wanted_ = false;
+  if (restart) agent_->prepare_restart();
+  offered_restart_ = restart;
+  ++session_version_;
+  local_sdp_ = describe_local(dtls_client_ ? sdp::Setup::kActive : sdp::Setup::kPassive, mid_, mline_index_).to_string();
+  emit_local_description(DescriptionType::kOffer);
+  set_signaling(SignalingState::kHaveLocalOffer);
+  if (restart) emit_gathering();
+  process(now);
+  return true;
+}
+
+bool PeerConnection::apply_subsequent_offer(Timestamp now, const sdp::SessionDescription& remote) {
+  if (!check_subsequent(remote, true)) return false;
+  bool restart = remote.ice_ufrag != agent_->remote_ufrag() || remote.ice_pwd != agent_->remote_pwd();
+  if (signaling_ == SignalingState::kHaveLocalOffer) {
+    // Glare: as for the first offer, ours is rolled back and the remote one wins.
+    if (offered_restart_) agent_->cancel_restart();
+    offered_restart_ = false;
+    early_candidates_.clear();
+    set_signaling(SignalingState::kStable);
+  }
+  if (restart && !agent_->commit_restart(now, remote.ice_ufrag, remote.ice_pwd, false)) {
+    return fail("remote description: bad ICE credentials");
+  }
+  apply_candidates(now, remote);
+  set_signaling(SignalingState::kHaveRemoteOffer);
+  ++session_version_;
+  local_sdp_ = describe_local(dtls_client_ ? sdp::Setup::kActive : sdp::Setup::kPassive, mid_, mline_index_).to_string();
+  emit_local_description(DescriptionType::kAnswer);
+  set_signaling(SignalingState::kStable);
+  if (restart) emit_gathering();
+  process(now);
+  return true;
+}
+
+bool PeerConnection::apply_subsequent_answer(Timestamp now, const sdp::SessionDescription& remote) {
+  if (!check_subsequent(remote, false)) return false;
+  bool changed = remote.ice_ufrag != agent_->remote_ufrag() || remote.ice_pwd != agent_->remote_pwd();
+  if ((offered_restart_ || changed) && !agent_->commit_restart(now, remote.ice_ufrag, remote.ice_pwd, true)) {
+    return fail("remote description: bad ICE credentials");
+  }
+  offered_restart_ = false;
+  apply_candidates(now, remote);
+  std::vector<std::string> early;
+  early.swap(early_candidates_);  // the peer's new candidates that came before its answer
+  for (const auto& line : early) add_remote_candidate(now, remote.mid, line);
   return true;
 }
 
@@ -128,7 +231,14 @@ bool PeerConnection::set_remote_description(Timestamp now, DescriptionType type,
     // JSEP §4.1.10: only a pending offer can be rolled back; we keep the gathered candidates.
     if (signaling_ == SignalingState::kHaveLocalOffer) {
       set_signaling(SignalingState::kStable);
-      have_local_ = false;
+      if (have_remote_) {
+        // A new offer of an established session: what was negotiated stays; a pending restart is dropped.
+        if (offered_restart_) agent_->cancel_restart();
+        offered_restart_ = false;
+        early_candidates_.clear();
+      } else {
+        have_local_ = false;
+      }
       return true;
     }
     return signaling_ == SignalingState::kStable ? true : fail("nothing to roll back");
@@ -137,7 +247,7 @@ bool PeerConnection::set_remote_description(Timestamp now, DescriptionType type,
   std::string why;
   if (!sdp::SessionDescription::parse(text, remote, &why)) return fail("remote description: " + why);
   if (type == DescriptionType::kOffer) {
-    if (have_remote_) return fail("a remote description was already applied (renegotiation is not supported)");
+    if (have_remote_) return apply_subsequent_offer(now, remote);
     if (signaling_ == SignalingState::kHaveLocalOffer) {
       // Glare: as Native, our offer is rolled back and the remote one wins.
       have_local_ = false;
@@ -177,6 +287,8 @@ bool PeerConnection::set_remote_description(Timestamp now, DescriptionType type,
     if (!apply_remote(now, remote)) return false;
     // RFC 8842 §5.2: the answerer said active (it is the DTLS client) or passive (we are).
     make_transport(now, remote.setup == sdp::Setup::kPassive);
+  } else if (!apply_subsequent_answer(now, remote)) {
+    return false;
   }
   set_signaling(type == DescriptionType::kPranswer ? SignalingState::kHaveRemotePranswer : SignalingState::kStable);
   process(now);
@@ -191,8 +303,9 @@ int PeerConnection::add_remote_candidate(Timestamp now, const std::string& mid, 
   if (line.rfind("candidate:", 0) != 0) line = "candidate:" + line;
   ice::Candidate c;
   if (!ice::parse_candidate(line, c)) return -2;
-  if (!have_remote_) {
-    // Decisions table: a candidate before the remote description is kept and applied with it.
+  if (!have_remote_ || agent_->restart_pending()) {
+    // Decisions table: a candidate before the remote description is kept and applied with it (also the
+    // peer's candidates for an ICE restart we offered, when they overtake its answer).
     if (early_candidates_.size() >= config_.max_early_candidates) return -3;
     early_candidates_.push_back(line);
     return 0;
@@ -221,6 +334,7 @@ void PeerConnection::resolved(Timestamp now, const std::string& hostname, const 
 }
 
 void PeerConnection::make_transport(Timestamp now, bool dtls_client) {
+  dtls_client_ = dtls_client;
   transport_ = std::make_unique<DataTransport>(crypto_, certificate_, dtls_client, remote_fingerprint_,
                                                remote_max_message_size_, config_.receive_window);
   // Channels created before the description exist now on the wire side, in creation order.

@@ -90,6 +90,11 @@ class PeerConnection {
   // The host candidates are in: gathering may start (at once if an offer/answer already asked for it).
   void release_gathering(Timestamp now);
   const std::string& last_error() const { return error_; }
+  // W3C restartIce(): the next offer restarts ICE (RFC 8445 §9) even while connected. An offer made
+  // while the connection is disconnected restarts ICE by itself (the Godot way to recover).
+  void restart_ice() { restart_wanted_ = !closed_; }
+  // Completed ICE restarts (either side's).
+  uint32_t ice_restarts() const { return agent_->restarts(); }
 
   // --- channels (handles > 0; 0 when refused)
   uint32_t create_channel(Timestamp now, const dcep::ChannelOptions& options);
@@ -124,6 +129,15 @@ class PeerConnection {
   bool fail(std::string why);
   sdp::SessionDescription describe_local(sdp::Setup setup, const std::string& mid, uint32_t mline_index) const;
   bool apply_remote(Timestamp now, const sdp::SessionDescription& remote);
+  void apply_candidates(Timestamp now, const sdp::SessionDescription& remote);
+  // Renegotiation (JSEP §5.2.2, §5.3.2) of the established session: the same section, certificate and
+  // DTLS role; new ICE credentials mean an ICE restart. False (with the reason) when it cannot be applied.
+  bool check_subsequent(const sdp::SessionDescription& remote, bool offer);
+  bool create_subsequent_offer(Timestamp now);
+  bool apply_subsequent_offer(Timestamp now, const sdp::SessionDescription& remote);
+  bool apply_subsequent_answer(Timestamp now, const sdp::SessionDescription& remote);
+  void emit_local_description(DescriptionType type);
+  void emit_gathering();
   void make_transport(Timestamp now, bool dtls_client);
   void set_signaling(SignalingState s);
   void set_connection(ConnectionState s, std::string reason = {});
@@ -146,6 +160,10 @@ class PeerConnection {
   bool have_local_ = false;
   bool have_remote_ = false;
   bool offerer_ = false;
+  bool dtls_client_ = false;
+  bool restart_wanted_ = false;   // restart_ice() was called: the next offer restarts
+  bool offered_restart_ = false;  // our pending offer restarts ICE
+  uint64_t session_version_ = 2;
   std::string mid_ = "0";
   uint16_t mline_index_ = 0;
   std::string local_sdp_;

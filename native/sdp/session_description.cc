@@ -170,7 +170,7 @@ bool SessionDescription::parse(const std::string& text, SessionDescription& out,
 std::string SessionDescription::to_string() const {
   std::string s;
   s += "v=0\r\n";
-  s += "o=- " + std::to_string(session_id) + " 2 IN IP4 127.0.0.1\r\n";
+  s += "o=- " + std::to_string(session_id) + " " + std::to_string(session_version) + " IN IP4 127.0.0.1\r\n";
   s += "s=-\r\nt=0 0\r\n";
   s += "a=group:BUNDLE " + mid + "\r\n";
   s += "a=msid-semantic: WMS\r\n";

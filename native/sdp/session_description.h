@@ -27,6 +27,7 @@ struct SessionDescription {
   bool end_of_candidates = false;
   uint32_t mline_index = 0;             // index of the application section among the m-lines
   uint64_t session_id = 0;
+  uint64_t session_version = 2;        // RFC 3264 §8: one more in each new description of a session
 
   // Parses a remote description; false (with a reason) when it cannot carry data channels.
   static bool parse(const std::string& text, SessionDescription& out, std::string* error = nullptr);
