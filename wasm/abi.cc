@@ -521,6 +521,15 @@ WR_EXPORT(wr_peer_create_offer) int wr_peer_create_offer(uint32_t h, uint32_t id
   return ok ? 0 : -2;
 }
 
+// W3C restartIce(): the next offer restarts ICE. Returns the number of completed ICE restarts.
+WR_EXPORT(wr_peer_restart_ice) int wr_peer_restart_ice(uint32_t h, uint32_t id, uint32_t request) {
+  Endpoint* ep = nullptr;
+  wasmrtc::peer::PeerConnection* pc = peer_of(h, id, ep);
+  if (!pc) return -1;
+  if (request) pc->restart_ice();
+  return int(pc->ice_restarts());
+}
+
 // type: 0 offer, 1 answer, 2 pranswer, 3 rollback.
 WR_EXPORT(wr_peer_set_remote)
 int wr_peer_set_remote(uint32_t h, uint32_t id, double now_us, uint32_t type, const char* sdp, size_t len) {

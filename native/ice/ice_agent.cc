@@ -258,6 +258,7 @@ void IceAgent::cancel_restart() {
   if (!restart_pending()) return;
   pending_ufrag_.clear();
   pending_pwd_.clear();
+  pending_sources_.clear();
   ++credentials_generation_;
 }
 
@@ -303,6 +304,29 @@ bool IceAgent::commit_restart(Timestamp now, const std::string& ufrag, const std
   ++credentials_generation_;
   if (answerer) announce_candidates_again();
   set_state(IceState::kChecking);
+  // The peer checked us before its answer arrived: its sources are candidates of this generation, and a
+  // triggered check on each lets both sides validate the pair (the peer's own pair may already be valid).
+  std::vector<PendingSource> sources;
+  sources.swap(pending_sources_);
+  for (const auto& src : sources) {
+    Candidate c;
+    c.foundation = "p" + std::to_string(remotes_.size() + 1);
+    c.priority = src.priority;
+    c.address = src.from;
+    c.type = CandidateType::kPeerReflexive;
+    bool known = false;
+    for (const auto& r : remotes_) known |= r.address == src.from;
+    if (!known) {
+      if (remotes_.size() >= config_.max_remote_candidates) continue;
+      remotes_.push_back(c);
+      pair_new_remote(remotes_.size() - 1);
+    }
+    if (Pair* p = find_pair(src.socket, src.from)) {
+      p->answered = true;
+      p->state = Pair::State::kWaiting;
+      if (std::find(triggered_.begin(), triggered_.end(), p) == triggered_.end()) triggered_.push_back(p);
+    }
+  }
   return true;
 }
 
@@ -683,6 +707,12 @@ void IceAgent::answer_pending_check(uint16_t socket, const SocketAddress& from, 
   b.add_message_integrity(crypto_, ByteView(std::string_view(pending_pwd_)));
   b.add_fingerprint(crypto_);
   out(socket, from, b.take());
+  for (const auto& p : pending_sources_) {
+    if (p.socket == socket && p.from == from) return;
+  }
+  uint32_t prio = 0;
+  msg.get_u32(stun::attr::kPriority, prio);
+  if (pending_sources_.size() < 16) pending_sources_.push_back({socket, from, prio});
 }
 
 void IceAgent::switch_role(Timestamp now) {

@@ -212,6 +212,14 @@ class IceAgent {
   uint16_t previous_socket_ = 0;
   SocketAddress previous_remote_;
   std::string pending_ufrag_, pending_pwd_;
+  // Sources of checks answered for the pending credentials: peer-reflexive candidates of the new
+  // generation (§7.3.1.3), learned at the commit. The peer may have nothing else that reaches us.
+  struct PendingSource {
+    uint16_t socket;
+    SocketAddress from;
+    uint32_t priority;
+  };
+  std::vector<PendingSource> pending_sources_;
   uint32_t credentials_generation_ = 0;
   uint32_t restarts_ = 0;
   Timestamp first_valid_at_ = kNever;

@@ -194,6 +194,32 @@ void restart_after_move(bool offer_from_mover) {
 TEST(IceRestart, TheSideThatMovedOffersAfterDisconnected) { restart_after_move(true); }
 TEST(IceRestart, TheSideThatStayedOffersAfterDisconnected) { restart_after_move(false); }
 
+// The moved peer's candidates are stale (it never learned its new address) and its checks reach the
+// offerer before its answer does: the offerer answers them for its pending credentials, and at the commit
+// their source becomes a peer-reflexive candidate it checks — the only path that works.
+TEST(IceRestart, ChecksThatOvertakeTheAnswerGiveTheOffererThePath) {
+  Connected n;
+  n.a.addr = SocketAddress::v4(10, 0, 0, 3, 5001);  // moved; no new host candidate
+  n.route_by_address = true;
+  n.blackout = true;
+  n.send(n.b, n.cb, "b during");
+  ASSERT_TRUE(n.until([&] { return n.state(n.b) == ConnectionState::kDisconnected; }, seconds(20)));
+  n.blackout = false;
+  n.auto_signal = false;
+  ASSERT_TRUE(n.b.pc().create_offer(n.now));
+  n.b.ep->collect_peer(n.b.id);
+  n.collect(n.b);
+  ASSERT_TRUE(n.a.pc().set_remote_description(n.now, DescriptionType::kOffer, n.b.pc().local_description()));
+  n.a.ep->collect_peer(n.a.id);
+  n.until([] { return false; }, ms(300));  // a checks b (answered for b's pending ufrag); the answer is late
+  EXPECT_TRUE(n.b.pc().agent().restart_pending());
+  ASSERT_TRUE(n.b.pc().set_remote_description(n.now, DescriptionType::kAnswer, n.a.pc().local_description()));
+  n.b.ep->collect_peer(n.b.id);
+  ASSERT_TRUE(n.until([&] { return n.state(n.b) == ConnectionState::kConnected && n.messages(n.a, n.ca).size() == 2; }, seconds(10)));
+  EXPECT_NE(n.b.pc().agent().selected_description().find("prflx 10.0.0.3:5001"), std::string::npos)
+      << n.b.pc().agent().selected_description();
+}
+
 TEST(IceRestart, RestartIceWhileConnectedKeepsSending) {
   Connected n;
   n.a.pc().restart_ice();

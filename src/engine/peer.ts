@@ -12,6 +12,7 @@ export interface PeerAbi {
   wr_peer_release_gathering(h: number, id: number, nowUs: number): number;
   wr_peer_states(h: number, id: number): number;
   wr_peer_create_offer(h: number, id: number, nowUs: number): number;
+  wr_peer_restart_ice(h: number, id: number, request: number): number;
   wr_peer_set_remote(h: number, id: number, nowUs: number, type: number, sdp: number, len: number): number;
   wr_peer_error(h: number, id: number, out: number, cap: number): number;
   wr_peer_add_candidate(h: number, id: number, nowUs: number, mid: number, midLen: number, line: number, len: number): number;
@@ -126,6 +127,17 @@ export class PeerHandle {
       if (r !== 0) this.readError(abi, h);
       return r === 0;
     });
+  }
+
+  /** W3C restartIce(): the next offer restarts ICE (an offer made while disconnected does so by itself). */
+  restartIce(): void {
+    if (!this.closed) this.host.peerQuery((abi, h) => abi.wr_peer_restart_ice(h, this.id, 1));
+  }
+
+  /** How many ICE restarts (either side's) this connection went through. */
+  iceRestarts(): number {
+    if (this.closed) return 0;
+    return Math.max(0, this.host.peerQuery((abi, h) => abi.wr_peer_restart_ice(h, this.id, 0)));
   }
 
   setRemoteDescription(type: "offer" | "answer" | "pranswer" | "rollback", sdp: string): boolean {

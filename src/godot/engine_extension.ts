@@ -199,6 +199,29 @@ export class WebRTCPeerConnectionEngine extends WebRTCPeerConnectionExtension {
   private generation = 0;
   private maxMessage = 65536;
   private initialized = false;
+  private restartRequested = false;
+
+  /**
+   * wasmrtc extension (W3C restartIce()): the next create_offer() restarts ICE even while connected.
+   * An offer made while the connection is STATE_DISCONNECTED restarts ICE by itself.
+   */
+  restart_ice(): Error {
+    if (!this.peer || this.conn === ConnectionState.STATE_CLOSED) return Error.ERR_UNCONFIGURED;
+    this.peer.restartIce();
+    this.restartRequested = true;
+    return Error.OK;
+  }
+
+  override _can_offer_again(): boolean {
+    if (!this.peer || this.peer.closed) return false;
+    // The signaling state must be stable (not mid-exchange); the engine says why it refuses otherwise.
+    return this.conn === ConnectionState.STATE_DISCONNECTED || (this.conn === ConnectionState.STATE_CONNECTED && this.restartRequested);
+  }
+
+  /** How many ICE restarts this connection completed (either side's). */
+  get_ice_restart_count(): number {
+    return this.peer ? this.peer.iceRestarts() : 0;
+  }
 
   /** The endpoint this connection runs on (tests and servers). */
   get wasmrtcEndpoint(): Endpoint | null {
@@ -274,6 +297,7 @@ export class WebRTCPeerConnectionEngine extends WebRTCPeerConnectionExtension {
     this.held = [];
     this.unconsumed = 0;
     this.maxMessage = 65536;
+    this.restartRequested = false;
     const gen = ++this.generation;
     this.reaperToken = {};
     connectionReaper.register(this, { peer, endpoint, owns }, this.reaperToken);
@@ -484,6 +508,8 @@ export class WebRTCPeerConnectionEngine extends WebRTCPeerConnectionExtension {
   override _create_offer(): Error {
     const peer = this.ensure();
     if (!peer) return Error.ERR_UNCONFIGURED;
+    this.refreshHosts(peer);
+    this.restartRequested = false;
     if (!peer.createOffer()) {
       printError(`create_offer: ${peer.error}`);
       return Error.FAILED;
@@ -505,9 +531,19 @@ export class WebRTCPeerConnectionEngine extends WebRTCPeerConnectionExtension {
     return Error.OK;
   }
 
+  /**
+   * A new offer of a running connection (renegotiation, ICE restart): the host may have moved to another
+   * network since it gathered, so its current addresses become candidates too.
+   */
+  private refreshHosts(peer: PeerHandle): void {
+    if (this.conn === ConnectionState.STATE_NEW || !this.endpoint || peer.closed) return;
+    for (const { socket, address } of this.endpoint.hostAddresses()) peer.addHost(socket, address);
+  }
+
   override _set_remote_description(type: string, sdp: string): Error {
     const peer = this.ensure();
     if (!peer) return Error.ERR_UNCONFIGURED;
+    if (type === "offer") this.refreshHosts(peer);
     if (!peer.setRemoteDescription(type as "offer" | "answer" | "pranswer" | "rollback", sdp)) {
       printError(`set_remote_description: ${peer.error}`);
       return Error.FAILED;

@@ -247,7 +247,9 @@ export class WebRTCPeerConnection {
       return Error.ERR_UNCONFIGURED;
     }
     if (this.get_connection_state() !== ConnectionState.STATE_NEW) {
-      printError("create_offer: the connection state must be STATE_NEW.");
+      // wasmrtc: a new offer of a running connection restarts ICE (STATE_DISCONNECTED, or after restart_ice()).
+      if (this._can_offer_again()) return this.guard(() => this._create_offer(), Error.FAILED);
+      printError("create_offer: the connection state must be STATE_NEW (or STATE_DISCONNECTED, to restart ICE).");
       return Error.FAILED;
     }
     if (this.channelsCreated === 0) {
@@ -396,6 +398,10 @@ export class WebRTCPeerConnection {
   }
   _create_offer(): Error {
     return Error.ERR_UNCONFIGURED;
+  }
+  /** Whether create_offer() may renegotiate a connection that is no longer STATE_NEW (an ICE restart). */
+  _can_offer_again(): boolean {
+    return false;
   }
   _set_remote_description(_type: string, _sdp: string): Error {
     return Error.ERR_UNCONFIGURED;

@@ -66,7 +66,8 @@ class VirtualSocket implements DatagramSocket {
   /** Every delivery is a copy made at send time. */
   readonly stableBuffers = true;
   closed = false;
-  constructor(readonly host: VirtualHost, readonly local: NetAddress) {}
+  /** Changes when the host moves (VirtualNetwork.moveHost): the socket stays bound, on the new address. */
+  constructor(readonly host: VirtualHost, public local: NetAddress) {}
   send(data: Uint8Array, to: NetAddress): void {
     if (this.closed) return;
     this.host.net.route(this, data.slice(), to);
@@ -82,7 +83,7 @@ class VirtualSocket implements DatagramSocket {
 export class VirtualHost implements Transport {
   readonly sockets = new Map<string, VirtualSocket>();
   private nextPort = 49152;
-  constructor(readonly net: VirtualNetwork, readonly ip: string, readonly nat: Nat | null) {}
+  constructor(readonly net: VirtualNetwork, public ip: string, readonly nat: Nat | null) {}
 
   bind(b: BindOptions): Promise<DatagramSocket> {
     const ip = b.ip && b.ip !== "0.0.0.0" ? b.ip : this.ip;
@@ -147,6 +148,23 @@ export class VirtualNetwork {
     const h = new VirtualHost(this, ip, n);
     this.hosts.set(ip, h);
     return h;
+  }
+
+  /**
+   * The host moves to another address (a phone changing networks): its sockets stay bound with the same
+   * ports on the new IP, and whatever is sent to the old one finds nobody there.
+   */
+  moveHost(host: VirtualHost, ip: string): void {
+    if (this.hosts.get(ip) && this.hosts.get(ip) !== host) throw new Error(`virtual address ${ip} is taken`);
+    this.hosts.delete(host.ip);
+    host.ip = ip;
+    this.hosts.set(ip, host);
+    const sockets = [...host.sockets.values()];
+    host.sockets.clear();
+    for (const sock of sockets) {
+      sock.local = { ...sock.local, ip };
+      host.sockets.set(addressKey(sock.local), sock);
+    }
   }
 
   /** Impairments between two IPs (the public side of each), both directions. */
