@@ -39,6 +39,10 @@ const KNOWN_CONFIG_KEYS = new Set(["iceServers", "iceTransportPolicy", "bundlePo
 const CHANNEL_KEYS = new Set(["negotiated", "id", "maxRetransmits", "maxPacketLifeTime", "ordered", "protocol"]);
 const SDP_TYPES = new Set(["offer", "answer", "pranswer", "rollback"]);
 const MAX_STREAM_ID = 65534;
+/** Input limits: far above what real sessions use (an SDP of a few KiB, RFC 8843 mids of a few characters). */
+const MAX_SDP_CHARS = 256 * 1024;
+const MAX_MID_CHARS = 256;
+const MAX_CANDIDATE_CHARS = 4096;
 const MAX_LABEL_BYTES = 65535;
 
 const isDict = (v: unknown): v is Record<string, unknown> =>
@@ -280,6 +284,11 @@ export class WebRTCPeerConnection {
       printError("set_remote_description: the connection is closed.");
       return Error.ERR_UNCONFIGURED;
     }
+    if (sdp.length > MAX_SDP_CHARS) {
+      // A data channel session's SDP is a few KiB; refusing before it reaches the engine keeps its memory small.
+      printError(`set_remote_description: the SDP is ${sdp.length} characters; at most ${MAX_SDP_CHARS} are accepted.`);
+      return Error.ERR_INVALID_PARAMETER;
+    }
     if (type !== "rollback" && !/^v=0\r?\n/.test(sdp)) {
       printError("set_remote_description: the SDP does not parse (it must start with 'v=0').");
       return Error.FAILED;
@@ -295,6 +304,10 @@ export class WebRTCPeerConnection {
     if (this.closedByUser) {
       printError("add_ice_candidate: the connection is closed.");
       return Error.ERR_UNCONFIGURED;
+    }
+    if (media.length > MAX_MID_CHARS || name.length > MAX_CANDIDATE_CHARS) {
+      printError(`add_ice_candidate: ${media.length > MAX_MID_CHARS ? `media (mid) longer than ${MAX_MID_CHARS}` : `candidate longer than ${MAX_CANDIDATE_CHARS}`} characters.`);
+      return Error.ERR_INVALID_PARAMETER;
     }
     if (!parseCandidateLine(name)) {
       printError(`add_ice_candidate: malformed candidate '${name.slice(0, 80)}'.`);

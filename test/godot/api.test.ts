@@ -243,6 +243,11 @@ describe("create_offer / descriptions / candidates", () => {
     expect(pc.add_ice_candidate("0", 0, `a=${line}`)).toBe(GErr.OK);
     expect(pc.add_ice_candidate("0", 0, line.slice(10))).toBe(GErr.OK);
     expect(pc.add_ice_candidate("0", 0, "candidate:1 1 udp 1 abc-def.local 5 typ host")).toBe(GErr.OK);
+    // Input limits: a mid of 256 characters and a 4096-character line pass, one more does not.
+    expect(pc.add_ice_candidate("m".repeat(256), 0, line)).toBe(GErr.OK);
+    expect(pc.add_ice_candidate("m".repeat(257), 0, line)).toBe(GErr.ERR_INVALID_PARAMETER);
+    expect(pc.add_ice_candidate("0", 0, `${line} x`.padEnd(4097, "x"))).toBe(GErr.ERR_INVALID_PARAMETER);
+    expect(pc.set_remote_description("offer", `v=0\r\n${"a=x\r\n".repeat(60_000)}`)).toBe(GErr.ERR_INVALID_PARAMETER);
     pc.close();
     expect(pc.add_ice_candidate("0", 0, line)).toBe(GErr.ERR_UNCONFIGURED);
   });

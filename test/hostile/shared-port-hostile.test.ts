@@ -304,8 +304,12 @@ describe("one UDP port, 50 connections, hostile traffic from another process", (
       expect(api.candidateGarbage).toBe(Error.ERR_INVALID_PARAMETER);  // documented (docs/compatibility.md)
       expect(api.candidateBadIp).toBe(Error.ERR_INVALID_PARAMETER);
       expect(api.candidateBinary).toBe(Error.ERR_INVALID_PARAMETER);
-      expect(api.sdpHugeOffer).toBe(Error.FAILED);
-      expect(api.sdpHugeAnswer).toBe(Error.FAILED);
+      // Oversize input is refused before it reaches the engine (wasm memory never shrinks once grown).
+      expect(api.candidateHuge).toBe(Error.ERR_INVALID_PARAMETER);
+      expect(api.candidateLongMid).toBe(Error.ERR_INVALID_PARAMETER);
+      expect(api.sdpHugeOffer).toBe(Error.ERR_INVALID_PARAMETER);
+      expect(api.sdpHugeAnswer).toBe(Error.ERR_INVALID_PARAMETER);
+      expect(wasmAfterApi - wasmBeforeApi).toBeLessThan(2 * 1024 * 1024);
       expect(api.sdpGarbageOffer).toBe(Error.FAILED);
       expect(api.sdpAnswerWhileStable).toBe(Error.FAILED);
       expect(api.sdpBinary).toBe(Error.FAILED);
