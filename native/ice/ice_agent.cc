@@ -224,8 +224,10 @@ void IceAgent::start_gathering(Timestamp now) {
 
 bool IceAgent::set_remote_credentials(const std::string& ufrag, const std::string& pwd) {
   if (!valid_credentials(ufrag, pwd)) return false;
+  bool first = remote_pwd_.empty();
   remote_ufrag_ = ufrag;
   remote_pwd_ = pwd;
+  if (first && !restart_pending()) learn_pending_sources(last_now_);
   return true;
 }
 
@@ -304,29 +306,7 @@ bool IceAgent::commit_restart(Timestamp now, const std::string& ufrag, const std
   ++credentials_generation_;
   if (answerer) announce_candidates_again();
   set_state(IceState::kChecking);
-  // The peer checked us before its answer arrived: its sources are candidates of this generation, and a
-  // triggered check on each lets both sides validate the pair (the peer's own pair may already be valid).
-  std::vector<PendingSource> sources;
-  sources.swap(pending_sources_);
-  for (const auto& src : sources) {
-    Candidate c;
-    c.foundation = "p" + std::to_string(remotes_.size() + 1);
-    c.priority = src.priority;
-    c.address = src.from;
-    c.type = CandidateType::kPeerReflexive;
-    bool known = false;
-    for (const auto& r : remotes_) known |= r.address == src.from;
-    if (!known) {
-      if (remotes_.size() >= config_.max_remote_candidates) continue;
-      remotes_.push_back(c);
-      pair_new_remote(remotes_.size() - 1);
-    }
-    if (Pair* p = find_pair(src.socket, src.from)) {
-      p->answered = true;
-      p->state = Pair::State::kWaiting;
-      if (std::find(triggered_.begin(), triggered_.end(), p) == triggered_.end()) triggered_.push_back(p);
-    }
-  }
+  learn_pending_sources(now);
   return true;
 }
 
@@ -479,6 +459,11 @@ IceAgent::Pair* IceAgent::find_pair(uint16_t socket, const SocketAddress& remote
 }
 
 bool IceAgent::knows_remote(uint16_t socket, const SocketAddress& from) const {
+  // Sources that checked us with our password before we could check back (the remote description, or
+  // the answer to our restart, is still on its way): the peer may already start DTLS from there.
+  for (const auto& p : pending_sources_) {
+    if (p.socket == socket && p.from == from) return true;
+  }
   if (previous_path_valid_ && previous_socket_ == socket && previous_remote_ == from) return true;
   // A peer whose check we answered may send data before our own check on the pair succeeds (libjuice
   // and browsers start DTLS on their first valid pair): RFC 8445 §12.1 has us ready to receive it.
@@ -658,7 +643,10 @@ void IceAgent::answer_check(Timestamp now, uint16_t socket, const SocketAddress&
   b.add_message_integrity(crypto_, ByteView(std::string_view(config_.local_pwd)));
   b.add_fingerprint(crypto_);
   out(socket, from, b.take());
-  if (remote_pwd_.empty()) return;  // cannot check back until the remote description arrives
+  if (remote_pwd_.empty()) {
+    remember_source(socket, from, msg);  // cannot check back until the remote description arrives
+    return;
+  }
   // §7.3.1.3: an unknown source is a peer-reflexive remote candidate.
   bool known = false;
   for (size_t i = 0; i < remotes_.size(); ++i) known |= remotes_[i].address == from;
@@ -694,6 +682,46 @@ void IceAgent::answer_check(Timestamp now, uint16_t socket, const SocketAddress&
   }
 }
 
+void IceAgent::remember_source(uint16_t socket, const SocketAddress& from, const stun::Message& msg) {
+  for (const auto& p : pending_sources_) {
+    if (p.socket == socket && p.from == from) return;
+  }
+  uint32_t prio = 0;
+  msg.get_u32(stun::attr::kPriority, prio);
+  if (pending_sources_.size() < 16) pending_sources_.push_back({socket, from, prio});
+}
+
+void IceAgent::learn_pending_sources(Timestamp now) {
+  // The peer checked us (with our password) before its description reached us: its sources are remote
+  // candidates (peer-reflexive, §7.3.1.3), and a triggered check on each lets both sides validate the
+  // pair — the peer's own check on it may already have succeeded, and it may be sending DTLS.
+  std::vector<PendingSource> sources;
+  sources.swap(pending_sources_);
+  for (const auto& src : sources) {
+    Candidate c;
+    c.foundation = "p" + std::to_string(remotes_.size() + 1);
+    c.priority = src.priority;
+    c.address = src.from;
+    c.type = CandidateType::kPeerReflexive;
+    bool known = false;
+    for (const auto& r : remotes_) known |= r.address == src.from;
+    if (!known) {
+      if (remotes_.size() >= config_.max_remote_candidates) continue;
+      remotes_.push_back(c);
+      pair_new_remote(remotes_.size() - 1);
+    }
+    if (Pair* p = find_pair(src.socket, src.from)) {
+      p->answered = true;
+      p->state = Pair::State::kWaiting;
+      if (std::find(triggered_.begin(), triggered_.end(), p) == triggered_.end()) triggered_.push_back(p);
+    }
+  }
+  if (state_ == IceState::kNew && !pairs_.empty()) {
+    set_state(IceState::kChecking);
+    next_pace_ = std::min(next_pace_, now);
+  }
+}
+
 void IceAgent::answer_pending_check(uint16_t socket, const SocketAddress& from, const stun::Message& msg) {
   // The peer took our restart offer and checks before its answer reached us: answering lets its pairs
   // become valid; our own checks (and any role question) wait for the commit, which brings its password.
@@ -707,12 +735,7 @@ void IceAgent::answer_pending_check(uint16_t socket, const SocketAddress& from, 
   b.add_message_integrity(crypto_, ByteView(std::string_view(pending_pwd_)));
   b.add_fingerprint(crypto_);
   out(socket, from, b.take());
-  for (const auto& p : pending_sources_) {
-    if (p.socket == socket && p.from == from) return;
-  }
-  uint32_t prio = 0;
-  msg.get_u32(stun::attr::kPriority, prio);
-  if (pending_sources_.size() < 16) pending_sources_.push_back({socket, from, prio});
+  remember_source(socket, from, msg);
 }
 
 void IceAgent::switch_role(Timestamp now) {

@@ -164,6 +164,8 @@ class IceAgent {
   // A check for the pending (not yet committed) credentials: answered, nothing else until the commit.
   void answer_pending_check(uint16_t socket, const SocketAddress& from, const stun::Message& msg);
   void announce_candidates_again();
+  void remember_source(uint16_t socket, const SocketAddress& from, const stun::Message& msg);
+  void learn_pending_sources(Timestamp now);
   void maybe_nominate(Timestamp now);
   void switch_role(Timestamp now);
   void select(Timestamp now, Pair& p);

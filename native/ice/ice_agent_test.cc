@@ -130,6 +130,34 @@ TEST(IceAgent, TwoAgentsConnectDirectly) {
   ASSERT_EQ(sim.data_in[0].size(), 1u);
 }
 
+// The offerer gets the answerer's checks before the answer (the answerer applied the offer and started at
+// once, as libjuice and browsers do): answered, the source is trusted for data — the peer may start DTLS
+// on its valid pair — and once the answer brings the password, a triggered check goes back to it.
+TEST(IceAgent, ChecksBeforeTheRemoteDescriptionAreRememberedAndCheckedBack) {
+  Sim sim({}, {});
+  sim.agent[0]->add_host_candidate(0, sim.addr[0]);
+  sim.agent[1]->add_host_candidate(0, sim.addr[1]);
+  sim.agent[0]->start_gathering(sim.now);
+  sim.agent[1]->start_gathering(sim.now);
+  // Only b knows the other side: a's offer reached it, b's answer has not reached a.
+  ASSERT_TRUE(sim.agent[1]->set_remote_credentials(sim.agent[0]->local_ufrag(), sim.agent[0]->local_pwd()));
+  for (const auto& c : sim.agent[0]->local_candidates()) sim.agent[1]->add_remote_candidate(sim.now, c);
+  EXPECT_FALSE(sim.agent[0]->knows_remote(0, sim.addr[1]));
+  sim.run_until(ms(200));
+  EXPECT_TRUE(sim.agent[0]->knows_remote(0, sim.addr[1]));
+  const uint8_t hello[] = {22, 0xfe, 0xfd, 0};  // what a DTLS ClientHello starts with
+  EXPECT_TRUE(sim.agent[0]->handle_data(sim.now, 0, sim.addr[1], ByteView(hello, 4)));
+  EXPECT_FALSE(sim.agent[0]->handle_data(sim.now, 0, SocketAddress::v4(10, 0, 0, 66, 1), ByteView(hello, 4)));
+  uint64_t sent_before = sim.agent[0]->stats().checks_sent;
+  EXPECT_EQ(sent_before, 0u);
+  // The answer arrives (with no candidates: the checks are all a has of b).
+  ASSERT_TRUE(sim.agent[0]->set_remote_credentials(sim.agent[1]->local_ufrag(), sim.agent[1]->local_pwd()));
+  sim.run_until(sim.now + seconds(2));
+  EXPECT_GT(sim.agent[0]->stats().checks_sent, 0u);
+  EXPECT_EQ(sim.agent[0]->state(), IceState::kConnected);
+  EXPECT_EQ(sim.agent[1]->state(), IceState::kConnected);
+}
+
 TEST(IceAgent, ConnectsUnder30PercentLoss) {
   for (uint32_t seed = 1; seed <= 5; ++seed) {
     Sim sim({}, {});
