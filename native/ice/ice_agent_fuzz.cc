@@ -1,16 +1,18 @@
 // libFuzzer: arbitrary datagrams and timer steps into an agent that is
-// mid-checking with a real peer's credentials. Nothing may crash, hang or
-// grow without bound.
+// mid-checking with a real peer's credentials, and ICE restarts (prepared,
+// committed) in between. Nothing may crash, hang or grow without bound.
+// Randomness is seeded from the input, so a finding replays exactly.
 #include <cstdint>
 #include <memory>
 
+#include "crypto/seeded_provider.h"
 #include "ice/ice_agent.h"
 #include "stun/message_builder.h"
 
 using namespace wasmrtc;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  crypto::Provider& p = crypto::default_provider();
+  crypto::SeededProvider p(0x9E3779B97F4A7C15ull ^ size);
   ice::IceConfig cfg;
   cfg.local_ufrag = "fuzzufrag";
   cfg.local_pwd = "fuzzpasswordfuzzpassword";
@@ -41,10 +43,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
       case 1: {
         // A well-formed check for our ufrag with fuzzed attributes, correctly signed.
+        // op bit 3: for the credentials a restart announces (pending ones while it is prepared).
+        bool announced = op & 8;
+        const std::string& ufrag = announced ? agent.announced_ufrag() : agent.local_ufrag();
+        const std::string& pwd = announced ? agent.announced_pwd() : agent.local_pwd();
         stun::MessageBuilder b(stun::method::kBinding, stun::MessageClass::kRequest, stun::new_transaction_id(p));
-        b.add_string(stun::attr::kUsername, "fuzzufrag:peerufrag");
+        b.add_string(stun::attr::kUsername, ufrag + ":peerufrag");
         if (len >= 8) b.add(uint16_t((chunk[0] << 8) | chunk[1]), chunk.sub(2, len - 2));
-        b.add_message_integrity(p, ByteView(std::string_view(cfg.local_pwd)));
+        b.add_message_integrity(p, ByteView(std::string_view(pwd)));
         stun::Message m;
         if (stun::Message::parse(ByteView(b.bytes()), m)) agent.handle_stun(now, 0, from, m);
         break;
@@ -53,8 +59,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         agent.handle_data(now, 0, from, chunk);
         break;
       default:
-        now += Duration(op) * 1000 + 1;
-        agent.handle_timeout(now);
+        if (op == 0xFF) {
+          agent.prepare_restart();
+        } else if (op == 0xFB) {
+          agent.cancel_restart();
+        } else if (op == 0xF7 || op == 0xF3) {
+          // The restart's other half: the peer's new credentials (the remote candidate comes again too).
+          agent.commit_restart(now, "peerufrag", "peerpasswordpeerpassword", op == 0xF7);
+          agent.add_remote_candidate(now, c);
+        } else {
+          now += Duration(op) * 1000 + 1;
+          agent.handle_timeout(now);
+        }
         break;
     }
     ice::IceTransmit t;

@@ -13,6 +13,7 @@
 #include <memory>
 #include <vector>
 
+#include "crypto/seeded_provider.h"
 #include "sctp/socket/sctp_association.h"
 
 using namespace wasmrtc;
@@ -20,45 +21,6 @@ using namespace wasmrtc::sctp;
 
 namespace {
 
-// Everything from the real provider except randomness, which comes from the input's seed so a
-// crashing input replays exactly.
-class SeededProvider : public crypto::Provider {
- public:
-  explicit SeededProvider(uint64_t seed) : state_(seed | 1) {}
-  void random(uint8_t* out, size_t len) override {
-    for (size_t i = 0; i < len; ++i) {
-      state_ ^= state_ << 13;
-      state_ ^= state_ >> 7;
-      state_ ^= state_ << 17;
-      out[i] = uint8_t(state_);
-    }
-  }
-  bool digest(crypto::Hash h, ByteView d, uint8_t* out) override { return real().digest(h, d, out); }
-  bool hmac(crypto::Hash h, ByteView k, ByteView d, uint8_t* out) override { return real().hmac(h, k, d, out); }
-  crypto::AeadKeyHandle aead_key_new(crypto::Aead a, ByteView k) override { return real().aead_key_new(a, k); }
-  void aead_key_free(crypto::AeadKeyHandle k) override { real().aead_key_free(k); }
-  bool aead_seal(crypto::AeadKeyHandle k, ByteView n, ByteView a, ByteView p, uint8_t* out) override {
-    return real().aead_seal(k, n, a, p, out);
-  }
-  bool aead_open(crypto::AeadKeyHandle k, ByteView n, ByteView a, ByteView c, uint8_t* out) override {
-    return real().aead_open(k, n, a, c, out);
-  }
-  bool ecdh_generate(crypto::Curve c, uint8_t* priv, uint8_t* pub) override { return real().ecdh_generate(c, priv, pub); }
-  bool ecdh_shared(crypto::Curve c, ByteView priv, ByteView pub, uint8_t* out) override {
-    return real().ecdh_shared(c, priv, pub, out);
-  }
-  bool ecdsa_p256_generate(uint8_t* priv, uint8_t* pub) override { return real().ecdsa_p256_generate(priv, pub); }
-  bool ecdsa_p256_sign(ByteView priv, crypto::Hash h, ByteView m, std::vector<uint8_t>& der) override {
-    return real().ecdsa_p256_sign(priv, h, m, der);
-  }
-  bool ecdsa_p256_verify(ByteView pub, crypto::Hash h, ByteView m, ByteView der) override {
-    return real().ecdsa_p256_verify(pub, h, m, der);
-  }
-
- private:
-  static crypto::Provider& real() { return crypto::default_provider(); }
-  uint64_t state_;
-};
 
 struct Input {
   const uint8_t* p;
@@ -106,7 +68,7 @@ std::vector<std::pair<size_t, size_t>> chunk_spans(const std::vector<uint8_t>& p
 constexpr size_t kMaxCaptured = 32;
 
 struct World {
-  SeededProvider prov;
+  crypto::SeededProvider prov;
   SctpConfig cfg;
   std::unique_ptr<SctpAssociation> end[2];
   std::deque<std::vector<uint8_t>> wire[2];  // packets towards end[i]
