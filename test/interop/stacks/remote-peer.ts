@@ -93,6 +93,8 @@ class CoreChannel implements RemoteChannel {
 export class CoreRemotePeer implements RemotePeer {
   readonly channels = new Map<string, RemoteChannel>();
   readonly states: string[] = [];
+  /** iceConnectionState values seen, in order. */
+  readonly iceStates: string[] = [];
   readonly errors: string[] = [];
   private readonly byKey = new Map<number, CoreChannel>();
   private readonly orphanEvents = new Map<number, CoreEvent[]>();
@@ -118,6 +120,7 @@ export class CoreRemotePeer implements RemotePeer {
       }
       case "state":
         if (this.states[this.states.length - 1] !== ev.state) this.states.push(ev.state);
+        if (this.iceStates[this.iceStates.length - 1] !== ev.ice) this.iceStates.push(ev.ice);
         this.current = ev.state;
         for (const w of this.stateWaiters.splice(0)) w();
         return;
@@ -185,6 +188,10 @@ export class CoreRemotePeer implements RemotePeer {
       });
     }
     return this.current;
+  }
+  /** A core method beyond RemotePeer's (w3c-core.ts: restartIce, descriptions, selectedPair). */
+  invoke<T = unknown>(method: string, ...args: unknown[]): Promise<T> {
+    return this.backend.call(method, ...args);
   }
   maxMessageSize(): Promise<number | null> {
     return this.backend.call("maxMessageSize");

@@ -170,6 +170,28 @@ export function w3cPeerCore(env: CoreEnv) {
     async close() {
       pc.close();
     },
+    // ICE restart and renegotiation tests (test/interop/ice-restart-chromium.test.ts).
+    async restartIce() {
+      pc.restartIce();
+    },
+    async descriptions() {
+      return { local: String(pc.localDescription?.sdp ?? ""), remote: String(pc.remoteDescription?.sdp ?? ""), signaling: String(pc.signalingState) };
+    },
+    /** The selected candidate pair as getStats() reports it ("ip:port" each side), or null. */
+    async selectedPair() {
+      const stats = await pc.getStats();
+      let pairId: string | undefined;
+      stats.forEach((r: any) => {
+        if (r.type === "transport" && r.selectedCandidatePairId) pairId = r.selectedCandidatePairId;
+      });
+      const pair = pairId ? stats.get(pairId) : undefined;
+      if (!pair) return null;
+      const at = (id: string) => {
+        const c = stats.get(id);
+        return c ? `${c.address ?? c.ip}:${c.port}` : "?";
+      };
+      return { local: at(pair.localCandidateId), remote: at(pair.remoteCandidateId), state: String(pair.state) };
+    },
   };
 }
 
