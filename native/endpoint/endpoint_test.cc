@@ -220,9 +220,9 @@ struct PeerPair {
   }
 };
 
-std::vector<uint8_t> check_with_ufrag(const std::string& ufrag, const std::string& pwd) {
+std::vector<uint8_t> check_with_ufrag(const std::string& ufrag, const std::string& pwd, const std::string& sender = "someone") {
   stun::MessageBuilder b(stun::method::kBinding, stun::MessageClass::kRequest, stun::new_transaction_id(P()));
-  b.add_string(stun::attr::kUsername, ufrag + ":someone");
+  b.add_string(stun::attr::kUsername, ufrag + ":" + sender);
   b.add_u32(stun::attr::kPriority, 1);
   b.add_message_integrity(P(), ByteView(std::string_view(pwd)));
   b.add_fingerprint(P());
@@ -250,7 +250,11 @@ TEST(Endpoint, KnowsOnlyRoutesIceAuthenticated) {
   }
   // The real password from a new source is a peer-reflexive candidate the agent authenticated: known.
   const std::string pwd = pp.b.peer(pp.pb)->agent().local_pwd();
-  pp.b.handle_datagram(pp.now, 0, stranger, ByteView(check_with_ufrag(ufrag, pwd)));
+  const std::string peer_ufrag = pp.a.peer(pp.pa)->agent().local_ufrag();
+  // ...but only with the negotiated peer's ufrag as the sender's half (§7.2.2).
+  pp.b.handle_datagram(pp.now, 0, stranger, ByteView(check_with_ufrag(ufrag, pwd, "someone")));
+  EXPECT_FALSE(pp.b.knows_route(0, stranger));
+  pp.b.handle_datagram(pp.now, 0, stranger, ByteView(check_with_ufrag(ufrag, pwd, peer_ufrag)));
   EXPECT_TRUE(pp.b.knows_route(0, stranger));
   // Closing the peer forgets its routes.
   pp.b.close_peer(pp.now, pp.pb);

@@ -497,6 +497,13 @@ bool IceAgent::handle_stun(Timestamp now, uint16_t socket, const SocketAddress& 
     if (colon == std::string::npos) return false;
     std::string_view head(user.data(), colon);
     if (head == config_.local_ufrag) {
+      // §7.2.2: the right half is the sender's ufrag. Once we know the peer's, a check naming another one
+      // is not from it (a stale generation, or a stranger who read our ufrag somewhere): dropped before the
+      // HMAC, the expensive part of a check.
+      if (!remote_ufrag_.empty() && std::string_view(user).substr(colon + 1) != remote_ufrag_) {
+        ++stats_.dropped_unknown_user;
+        return true;
+      }
       answer_check(now, socket, from, msg);
       return true;
     }

@@ -249,6 +249,18 @@ TEST(IceAgent, ChecksWithWrongIntegrityAreDroppedAndCounted) {
   EXPECT_GT(sim.agent[0]->stats().dropped_bad_integrity, 0u);
 }
 
+// Someone who read our ufrag (from an SDP) but is not the peer we negotiated with: its checks name another
+// sender ufrag and are dropped before any HMAC is computed (and never answered).
+TEST(IceAgent, ChecksNamingAnotherSenderUfragAreDroppedBeforeIntegrity) {
+  Sim sim({}, {});
+  sim.exchange();
+  ASSERT_TRUE(sim.agent[0]->set_remote_credentials("strangerufrag", sim.agent[1]->local_pwd()));
+  sim.run_until(seconds(2));
+  EXPECT_GT(sim.agent[0]->stats().dropped_unknown_user, 0u);
+  EXPECT_EQ(sim.agent[0]->stats().dropped_bad_integrity, 0u);
+  EXPECT_NE(sim.agent[1]->state(), IceState::kConnected);  // b's checks were never answered
+}
+
 TEST(IceAgent, PeerReflexiveRemoteLearnedFromChecks) {
   Sim sim({}, {});
   sim.agent[0]->add_host_candidate(0, sim.addr[0]);

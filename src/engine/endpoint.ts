@@ -103,6 +103,17 @@ export interface SourceRateLimitOptions {
   unknownCacheMs?: number;
   /** Questions to the core per second about sources that arrive while the table is full. Default 1000. */
   overflowQueriesPerSecond?: number;
+  /**
+   * Datagrams per second from all not-yet-known sources together (each within its own budget too): many
+   * sources sending a little each (a flood from a botnet, or spoofed addresses) cannot add up to more
+   * than this crossing into the core. A source the core knows is never held by it (it is asked before a
+   * drop). Setting up a connection takes a few unknown datagrams, so the default admits hundreds of new
+   * connections per second. A public STUN server endpoint (answerStun) raises it. Default 2000;
+   * Infinity turns it off.
+   */
+  unknownRatePerSecond?: number;
+  /** Default 2000. */
+  unknownBurst?: number;
 }
 
 /** The limiter's counters (Endpoint.stats().rateLimit). */
@@ -117,6 +128,8 @@ export interface SourceRateLimitStats {
   /** Datagrams dropped: over a source's budget, and (of those) over the shared overflow budget. */
   dropped: number;
   droppedOverflow: number;
+  /** Of the dropped: within the source's budget, over the shared one of all not-yet-known sources (unknownRatePerSecond). */
+  droppedUnknownBudget: number;
   /** Distinct sources that had datagrams dropped (counted once per stay in the table). */
   sourcesLimited: number;
   /** Sources forgotten after idleMs, and questions asked of the core. */
@@ -526,7 +539,7 @@ export class Endpoint implements IceHost, DtlsHost, PeerHost {
   /** The limiter's counters (all zero, enabled false, when it is off). */
   rateLimitStats(): SourceRateLimitStats {
     return this.limiter?.stats() ?? {
-      enabled: false, sources: 0, peakSources: 0, admitted: 0, admittedKnown: 0, dropped: 0, droppedOverflow: 0,
+      enabled: false, sources: 0, peakSources: 0, admitted: 0, admittedKnown: 0, dropped: 0, droppedOverflow: 0, droppedUnknownBudget: 0,
       sourcesLimited: 0, evicted: 0, routeQueries: 0,
     };
   }
@@ -840,9 +853,10 @@ export class SourceLimiter {
   private nextSweepAt = 0;
   private readonly overflow: { tokens: number; refilledAt: number; rate: number; burst: number };
   private readonly queries: { tokens: number; refilledAt: number; rate: number; burst: number };
+  private readonly unknown: { tokens: number; refilledAt: number; rate: number; burst: number } | null;
   private readonly counts = {
-    peakSources: 0, admitted: 0, admittedKnown: 0, dropped: 0, droppedOverflow: 0, sourcesLimited: 0, evicted: 0,
-    routeQueries: 0,
+    peakSources: 0, admitted: 0, admittedKnown: 0, dropped: 0, droppedOverflow: 0, droppedUnknownBudget: 0, sourcesLimited: 0,
+    evicted: 0, routeQueries: 0,
   };
 
   constructor(opts: SourceRateLimitOptions, private readonly knows: (socket: number, from: NetAddress) => boolean) {
@@ -858,6 +872,26 @@ export class SourceLimiter {
     this.overflow = { tokens: ob, refilledAt: -Infinity, rate: num(opts.overflowRatePerSecond, 500, 0) / 1000, burst: ob };
     const qr = num(opts.overflowQueriesPerSecond, 1000, 0);
     this.queries = { tokens: qr, refilledAt: -Infinity, rate: qr / 1000, burst: qr };
+    const ur = opts.unknownRatePerSecond === Infinity ? Infinity : num(opts.unknownRatePerSecond, 2000, 0);
+    const ub = num(opts.unknownBurst, 2000, 1);
+    this.unknown = ur === Infinity ? null : { tokens: ub, refilledAt: -Infinity, rate: ur / 1000, burst: ub };
+  }
+
+  /** The shared budget of not-yet-known traffic; when it is dry the core is asked (once per unknownCacheMs). */
+  private sharedAllows(e: SourceEntry, socket: number, from: NetAddress, now: number): boolean {
+    if (this.unknown === null || take(this.unknown, now)) return true;
+    if (e.askAgainAt <= now) {
+      this.counts.routeQueries++;
+      if (this.knows(socket, from)) {
+        e.knownUntil = now + this.knownCacheMs;
+        this.counts.admittedKnown++;
+        return true;
+      }
+      e.askAgainAt = now + this.unknownCacheMs;
+    }
+    this.counts.dropped++;
+    this.counts.droppedUnknownBudget++;
+    return false;
   }
 
   /** True: the datagram goes on into the core. */
@@ -875,6 +909,7 @@ export class SourceLimiter {
       e.refilledAt = now;
       if (t >= 1) {
         e.tokens = t - 1;
+        if (!this.sharedAllows(e, socket, from, now)) return false;
         this.counts.admitted++;
         return true;
       }
@@ -903,8 +938,10 @@ export class SourceLimiter {
   private admitNew(key: string, socket: number, from: NetAddress, now: number): boolean {
     if (now >= this.nextSweepAt) this.sweep(now);
     if (this.table.size < this.maxSources) {
-      this.table.set(key, { tokens: this.burst - 1, refilledAt: now, seenAt: now, knownUntil: 0, askAgainAt: 0, limited: false });
+      const e: SourceEntry = { tokens: this.burst - 1, refilledAt: now, seenAt: now, knownUntil: 0, askAgainAt: 0, limited: false };
+      this.table.set(key, e);
       if (this.table.size > this.counts.peakSources) this.counts.peakSources = this.table.size;
+      if (!this.sharedAllows(e, socket, from, now)) return false;
       this.counts.admitted++;
       return true;
     }
