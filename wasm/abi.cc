@@ -485,6 +485,17 @@ int wr_peer_add_host(uint32_t h, uint32_t id, uint32_t socket, uint32_t family, 
   return 0;
 }
 
+// The host lost an address it had offered (it moved to another network).
+WR_EXPORT(wr_peer_remove_host)
+int wr_peer_remove_host(uint32_t h, uint32_t id, uint32_t socket, uint32_t family, uint32_t port, const uint8_t* ip) {
+  Endpoint* ep = nullptr;
+  wasmrtc::peer::PeerConnection* pc = peer_of(h, id, ep);
+  wasmrtc::SocketAddress addr;
+  if (!pc || socket >= 0x8000 || !read_address(family, port, ip, addr)) return -1;
+  pc->agent().retire_host_candidate(uint16_t(socket), addr);
+  return 0;
+}
+
 // kind 0 = STUN, 1 = TURN (username/password used).
 WR_EXPORT(wr_peer_add_server)
 int wr_peer_add_server(uint32_t h, uint32_t id, uint32_t kind, uint32_t family, uint32_t port, const uint8_t* ip,

@@ -98,8 +98,15 @@ void IceAgent::emit_local(const Candidate& c) {
 
 void IceAgent::add_host_candidate(uint16_t socket, const SocketAddress& address) {
   if (!address.valid() || state_ == IceState::kClosed) return;
-  for (const auto& l : locals_) {
-    if (l.base == address && l.socket == socket) return;
+  for (size_t i = 0; i < locals_.size(); ++i) {
+    LocalCand& l = locals_[i];
+    if (l.base != address || l.socket != socket) continue;
+    if (l.retired && !config_.relay_only) {  // the address came back
+      l.retired = false;
+      emit_local(l.cand);
+      for (size_t r = 0; r < remotes_.size(); ++r) add_pair(i, r);
+    }
+    return;
   }
   LocalCand l;
   l.socket = socket;
@@ -119,6 +126,16 @@ void IceAgent::add_host_candidate(uint16_t socket, const SocketAddress& address)
   if (state_ == IceState::kNew && !pairs_.empty()) {
     set_state(IceState::kChecking);
     next_pace_ = std::min(next_pace_, last_now_);
+  }
+}
+
+void IceAgent::retire_host_candidate(uint16_t socket, const SocketAddress& address) {
+  for (auto& l : locals_) {
+    if (l.cand.type != CandidateType::kHost || l.base != address || l.socket != socket || l.retired) continue;
+    l.retired = true;
+    local_cands_.erase(std::remove_if(local_cands_.begin(), local_cands_.end(),
+                                      [&](const Candidate& c) { return c.type == CandidateType::kHost && c.address == address; }),
+                       local_cands_.end());
   }
 }
 
@@ -320,6 +337,7 @@ uint64_t IceAgent::pair_priority(const LocalCand& l, const Candidate& r) const {
 void IceAgent::add_pair(size_t local, size_t remote) {
   const LocalCand& l = locals_[local];
   const Candidate& r = remotes_[remote];
+  if (l.retired) return;
   // Host and relayed candidates are paired (a server-reflexive one is replaced by its base, §6.1.2.4).
   bool relayed = l.cand.type == CandidateType::kRelayed;
   if ((!relayed && (l.cand.type != CandidateType::kHost || config_.relay_only)) || l.base.family != r.address.family) {

@@ -104,6 +104,10 @@ class IceAgent {
 
   // --- gathering
   void add_host_candidate(uint16_t socket, const SocketAddress& address);
+  // The host lost this address (it moved to another network): the candidate is no longer announced
+  // (descriptions, a restart's re-announcement) nor paired with new remote candidates. Adding it again
+  // brings it back.
+  void retire_host_candidate(uint16_t socket, const SocketAddress& address);
   void add_stun_server(const SocketAddress& server);
   void add_turn_server(const SocketAddress& server, const std::string& username, const std::string& password);
   void start_gathering(Timestamp now);
@@ -151,6 +155,7 @@ class IceAgent {
     Candidate cand;
     uint16_t socket = 0;
     SocketAddress base;
+    bool retired = false;  // the host no longer has this address: not announced or paired again
   };
   struct Pair;
   struct Gather;

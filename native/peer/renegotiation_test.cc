@@ -47,6 +47,7 @@ struct Connected : Net {
   // Moves `s` to a new address: what is sent to the old one is lost from now on, and while the switch
   // is in progress (blackout) nothing gets through.
   void move(Side& s, const SocketAddress& to) {
+    s.pc().agent().retire_host_candidate(0, s.addr);
     s.addr = to;
     route_by_address = true;
     blackout = true;
@@ -163,6 +164,10 @@ void restart_after_move(bool offer_from_mover) {
   n.blackout = false;  // the new network is up
   ASSERT_TRUE(offerer.pc().create_offer(n.now)) << offerer.pc().last_error();
   offerer.ep->collect_peer(offerer.id);
+  if (offer_from_mover) {
+    EXPECT_NE(offerer.pc().local_description().find("10.0.0.3 5001"), std::string::npos);
+    EXPECT_EQ(offerer.pc().local_description().find("10.0.0.1 5000"), std::string::npos);  // retired with the old network
+  }
   ASSERT_TRUE(n.until([&] { return n.state(n.a) == ConnectionState::kConnected && n.state(n.b) == ConnectionState::kConnected &&
                                    n.messages(n.b, n.cb).size() == 6 && n.messages(n.a, n.ca).size() == 6; },
                       seconds(20)));

@@ -7,6 +7,7 @@ export interface PeerAbi {
   wr_peer_new(h: number, nowUs: number, cfg: number, len: number): number;
   wr_peer_count(h: number): number;
   wr_peer_add_host(h: number, id: number, socket: number, family: number, port: number, ip: number): number;
+  wr_peer_remove_host(h: number, id: number, socket: number, family: number, port: number, ip: number): number;
   wr_peer_add_server(h: number, id: number, kind: number, family: number, port: number, ip: number,
     user: number, userLen: number, pass: number, passLen: number): number;
   wr_peer_release_gathering(h: number, id: number, nowUs: number): number;
@@ -168,6 +169,15 @@ export class PeerHandle {
     this.host.peerQuery((abi, h) => {
       const at = this.host.scratchArea();
       if (this.host.writeIpAt(at, a.ip, a.family)) abi.wr_peer_add_host(h, this.id, socket, a.family, a.port, at);
+    });
+  }
+
+  /** The host no longer has this address (it moved): the candidate is not announced or paired again. */
+  removeHost(socket: number, a: NetAddress): void {
+    if (this.closed) return;
+    this.host.peerQuery((abi, h) => {
+      const at = this.host.scratchArea();
+      if (this.host.writeIpAt(at, a.ip, a.family)) abi.wr_peer_remove_host(h, this.id, socket, a.family, a.port, at);
     });
   }
 

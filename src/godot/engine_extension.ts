@@ -200,6 +200,8 @@ export class WebRTCPeerConnectionEngine extends WebRTCPeerConnectionExtension {
   private maxMessage = 65536;
   private initialized = false;
   private restartRequested = false;
+  /** The host addresses given to the engine as candidates (refreshHosts keeps them current). */
+  private hosts: Array<{ socket: number; address: NetAddress }> = [];
 
   /**
    * wasmrtc extension (W3C restartIce()): the next create_offer() restarts ICE even while connected.
@@ -298,6 +300,7 @@ export class WebRTCPeerConnectionEngine extends WebRTCPeerConnectionExtension {
     this.unconsumed = 0;
     this.maxMessage = 65536;
     this.restartRequested = false;
+    this.hosts = [];
     const gen = ++this.generation;
     this.reaperToken = {};
     connectionReaper.register(this, { peer, endpoint, owns }, this.reaperToken);
@@ -413,7 +416,8 @@ export class WebRTCPeerConnectionEngine extends WebRTCPeerConnectionExtension {
       return;
     }
     if (gen !== this.generation || peer.closed) return;
-    for (const { socket, address } of endpoint.hostAddresses()) peer.addHost(socket, address);
+    this.hosts = endpoint.hostAddresses();
+    for (const { socket, address } of this.hosts) peer.addHost(socket, address);
     if (relay) {
       // The relay is the connection's TURN server, reached through the WebSocket; iceServers still add STUN/TURN elsewhere.
       peer.addServer("turn", RELAY_SERVER_ADDRESS, relay.username, relay.credential);
@@ -537,7 +541,12 @@ export class WebRTCPeerConnectionEngine extends WebRTCPeerConnectionExtension {
    */
   private refreshHosts(peer: PeerHandle): void {
     if (this.conn === ConnectionState.STATE_NEW || !this.endpoint || peer.closed) return;
-    for (const { socket, address } of this.endpoint.hostAddresses()) peer.addHost(socket, address);
+    const key = (h: { socket: number; address: NetAddress }) => `${h.socket}/${h.address.ip}/${h.address.port}`;
+    const now = this.endpoint.hostAddresses();
+    const current = new Set(now.map(key));
+    for (const h of this.hosts) if (!current.has(key(h))) peer.removeHost(h.socket, h.address);  // gone with the old network
+    for (const h of now) peer.addHost(h.socket, h.address);
+    this.hosts = now;
   }
 
   override _set_remote_description(type: string, sdp: string): Error {

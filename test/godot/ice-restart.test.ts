@@ -127,6 +127,7 @@ describe("ICE restart and renegotiation through the Godot API (virtual network)"
       expect(ufrag(w.offers.at(-1)!)).not.toBe(ufrag(w.offers[0]!));  // new ICE credentials
       // p1's new address is a candidate of the new generation, in its offer or its answer.
       expect(who === "the peer that moved" ? w.offers.at(-1) : w.answers.at(-1)).toContain(" 10.0.9.1 ");
+      expect(who === "the peer that moved" ? w.offers.at(-1) : w.answers.at(-1)).not.toContain(" 10.0.0.1 ");  // the old one is gone
       expect(got2).toEqual(["before", ...Array.from({ length: 20 }, (_, i) => `p1 ${i}`)]);
       expect(got1).toEqual(Array.from({ length: 20 }, (_, i) => `p2 ${i}`));
       expect(p1.get_ice_restart_count()).toBe(1);
