@@ -474,27 +474,31 @@ WR_EXPORT(wr_peer_count) int wr_peer_count(uint32_t h) {
   return ep ? int(ep->peer_count()) : -1;
 }
 
-WR_EXPORT(wr_peer_add_host)
-int wr_peer_add_host(uint32_t h, uint32_t id, uint32_t socket, uint32_t family, uint32_t port, const uint8_t* ip) {
+// add != 0: a host candidate on a local socket; 0: the host lost that address (it moved to another network).
+static int peer_host(uint32_t h, uint32_t id, uint32_t socket, uint32_t family, uint32_t port, const uint8_t* ip, bool add) {
   Endpoint* ep = nullptr;
   wasmrtc::peer::PeerConnection* pc = peer_of(h, id, ep);
   wasmrtc::SocketAddress addr;
   if (!pc || socket >= 0x8000 || !read_address(family, port, ip, addr)) return -1;
-  pc->agent().add_host_candidate(uint16_t(socket), addr);
+  if (add) {
+    pc->agent().add_host_candidate(uint16_t(socket), addr);
+  } else {
+    pc->agent().retire_host_candidate(uint16_t(socket), addr);
+  }
   ep->collect_peer(id);
   return 0;
 }
 
-// The host lost an address it had offered (it moved to another network).
+WR_EXPORT(wr_peer_add_host)
+int wr_peer_add_host(uint32_t h, uint32_t id, uint32_t socket, uint32_t family, uint32_t port, const uint8_t* ip) {
+  return peer_host(h, id, socket, family, port, ip, true);
+}
+
 WR_EXPORT(wr_peer_remove_host)
 int wr_peer_remove_host(uint32_t h, uint32_t id, uint32_t socket, uint32_t family, uint32_t port, const uint8_t* ip) {
-  Endpoint* ep = nullptr;
-  wasmrtc::peer::PeerConnection* pc = peer_of(h, id, ep);
-  wasmrtc::SocketAddress addr;
-  if (!pc || socket >= 0x8000 || !read_address(family, port, ip, addr)) return -1;
-  pc->agent().retire_host_candidate(uint16_t(socket), addr);
-  return 0;
+  return peer_host(h, id, socket, family, port, ip, false);
 }
+
 
 // kind 0 = STUN, 1 = TURN (username/password used).
 WR_EXPORT(wr_peer_add_server)

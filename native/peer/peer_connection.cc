@@ -171,6 +171,20 @@ bool PeerConnection::check_subsequent(const sdp::SessionDescription& remote, boo
   return true;
 }
 
+void PeerConnection::describe_again(DescriptionType type) {
+  // RFC 8842 §5.5: the DTLS association stays, so our role is stated as it is.
+  ++session_version_;
+  local_sdp_ = describe_local(dtls_client_ ? sdp::Setup::kActive : sdp::Setup::kPassive, mid_, mline_index_).to_string();
+  emit_local_description(type);
+}
+
+void PeerConnection::drop_subsequent_offer() {
+  if (offered_restart_) agent_->cancel_restart();
+  offered_restart_ = false;
+  early_candidates_.clear();  // the peer's candidates for the restart that will not happen
+  set_signaling(SignalingState::kStable);
+}
+
 bool PeerConnection::create_subsequent_offer(Timestamp now) {
   // JSEP §5.2.2: a new offer of the same session. It restarts ICE when asked to, or when the path is
   // gone (disconnected): RFC 8445 §9, new credentials, candidates announced again.
@@ -178,9 +192,7 @@ bool PeerConnection::create_subsequent_offer(Timestamp now) {
   restart_wanted_ = false;
   if (restart) agent_->prepare_restart();
   offered_restart_ = restart;
-  ++session_version_;
-  local_sdp_ = describe_local(dtls_client_ ? sdp::Setup::kActive : sdp::Setup::kPassive, mid_, mline_index_).to_string();
-  emit_local_description(DescriptionType::kOffer);
+  describe_again(DescriptionType::kOffer);
   set_signaling(SignalingState::kHaveLocalOffer);
   if (restart) emit_gathering();
   process(now);
@@ -190,21 +202,14 @@ bool PeerConnection::create_subsequent_offer(Timestamp now) {
 bool PeerConnection::apply_subsequent_offer(Timestamp now, const sdp::SessionDescription& remote) {
   if (!check_subsequent(remote, true)) return false;
   bool restart = remote.ice_ufrag != agent_->remote_ufrag() || remote.ice_pwd != agent_->remote_pwd();
-  if (signaling_ == SignalingState::kHaveLocalOffer) {
-    // Glare: as for the first offer, ours is rolled back and the remote one wins.
-    if (offered_restart_) agent_->cancel_restart();
-    offered_restart_ = false;
-    early_candidates_.clear();
-    set_signaling(SignalingState::kStable);
-  }
+  // Glare: as for the first offer, ours is rolled back and the remote one wins.
+  if (signaling_ == SignalingState::kHaveLocalOffer) drop_subsequent_offer();
   if (restart && !agent_->commit_restart(now, remote.ice_ufrag, remote.ice_pwd, false)) {
     return fail("remote description: bad ICE credentials");
   }
   apply_candidates(now, remote);
   set_signaling(SignalingState::kHaveRemoteOffer);
-  ++session_version_;
-  local_sdp_ = describe_local(dtls_client_ ? sdp::Setup::kActive : sdp::Setup::kPassive, mid_, mline_index_).to_string();
-  emit_local_description(DescriptionType::kAnswer);
+  describe_again(DescriptionType::kAnswer);
   set_signaling(SignalingState::kStable);
   if (restart) emit_gathering();
   process(now);
@@ -230,13 +235,10 @@ bool PeerConnection::set_remote_description(Timestamp now, DescriptionType type,
   if (type == DescriptionType::kRollback) {
     // JSEP §4.1.10: only a pending offer can be rolled back; we keep the gathered candidates.
     if (signaling_ == SignalingState::kHaveLocalOffer) {
-      set_signaling(SignalingState::kStable);
       if (have_remote_) {
-        // A new offer of an established session: what was negotiated stays; a pending restart is dropped.
-        if (offered_restart_) agent_->cancel_restart();
-        offered_restart_ = false;
-        early_candidates_.clear();
+        drop_subsequent_offer();  // what was negotiated stays
       } else {
+        set_signaling(SignalingState::kStable);
         have_local_ = false;
       }
       return true;

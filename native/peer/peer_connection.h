@@ -137,6 +137,8 @@ class PeerConnection {
   bool apply_subsequent_offer(Timestamp now, const sdp::SessionDescription& remote);
   bool apply_subsequent_answer(Timestamp now, const sdp::SessionDescription& remote);
   void emit_local_description(DescriptionType type);
+  void describe_again(DescriptionType type);  // a new description of the established session
+  void drop_subsequent_offer();               // rollback or glare: back to stable, nothing else changes
   void emit_gathering();
   void make_transport(Timestamp now, bool dtls_client);
   void set_signaling(SignalingState s);
