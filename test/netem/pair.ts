@@ -1,11 +1,14 @@
 // One run across an impaired link: a link (netns.ts), the drive end in
-// namespace A and the echo end in B (peer-child.mjs), signaling relayed
-// through this process, both ends' results, the relay's counters and each
-// namespace's UDP counters. The link is gone when runPair returns or throws.
+// namespace A and the echo end in B (peer-child.mjs, or chromium-child.mjs
+// for Chromium), signaling relayed through this process, both ends' results,
+// the relay's counters and each namespace's UDP counters. The link is gone
+// when runPair returns or throws.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLink, type LinkSpec, type NetemLink, type RelayStats, type UdpCounters, here } from "./netns.js";
 
-export type Stack = "ours" | "ndc";
+export type Stack = "ours" | "ndc" | "chromium";
 
 export interface ModeSpec {
   label: string;
@@ -74,12 +77,21 @@ export interface PairResult {
 }
 
 const CHILD = join(here, "peer-child.mjs");
+const CHROMIUM_CHILD = join(here, "chromium-child.mjs");
 
 export async function runPair(name: string, link: LinkSpec, drive: EndConfig, echo: EndConfig, task: Task,
   budgetMs: number): Promise<PairResult> {
   const start = Date.now();
   const l: NetemLink = await createLink(link);
   const res: PairResult = { name, ms: 0, stderr: { a: "", b: "" } };
+  // Each Chromium end's temporary profile under a directory of its own, removed below even if the browser was killed.
+  const tmpDirs: string[] = [];
+  const child = (e: EndConfig): { file: string; env: Record<string, string> } => {
+    if (e.stack !== "chromium") return { file: CHILD, env: {} };
+    const dir = mkdtempSync(join(tmpdir(), "wasmrtc-netem-chromium-"));
+    tmpDirs.push(dir);
+    return { file: CHROMIUM_CHILD, env: { TMPDIR: dir } };
+  };
   try {
     let done!: () => void;
     const finished = new Promise<void>((r) => (done = r));
@@ -92,16 +104,20 @@ export async function runPair(name: string, link: LinkSpec, drive: EndConfig, ec
       if (role === "drive") done();  // drive ran out of budget
     };
     const args = (role: "drive" | "echo", e: EndConfig, ip: string) => [JSON.stringify({ ...e, role, ip, task, budgetMs })];
-    const a = l.spawnNode("a", CHILD, {
+    const ca = child(drive);
+    const cb = child(echo);
+    const a = l.spawnNode("a", ca.file, {
       args: args("drive", drive, l.ipA),
+      env: ca.env,
       onMessage: (m) => {
         if (m.sig) b.send({ sig: m.sig });
         if (m.done) done();
         if (m.result) onResult("drive", m.result as EndResult);
       },
     });
-    const b = l.spawnNode("b", CHILD, {
+    const b = l.spawnNode("b", cb.file, {
       args: args("echo", echo, l.ipB),
+      env: cb.env,
       onMessage: (m) => {
         if (m.sig) a.send({ sig: m.sig });
         if (m.result) onResult("echo", m.result as EndResult);
@@ -127,6 +143,7 @@ export async function runPair(name: string, link: LinkSpec, drive: EndConfig, ec
     res.stderr = { a: a.stderr.slice(-3000), b: b.stderr.slice(-3000) };
   } finally {
     await l.close();
+    for (const d of tmpDirs) rmSync(d, { recursive: true, force: true });
     res.ms = Date.now() - start;
   }
   return res;
