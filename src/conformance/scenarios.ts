@@ -149,6 +149,42 @@ function turnScenario(x: NatType, y: NatType, relayOnly: boolean): Scenario {
   };
 }
 
+/** A loses its path (it moves to a new address, or its way to the TURN server is cut), sees DISCONNECTED and restarts ICE. */
+function restartScenario(kind: "move" | "turn-relay-only"): Scenario {
+  return {
+    name: `ice-restart/${kind}`,
+    link: { latencyMs: 10 },
+    async body(w) {
+      const turn = kind === "turn-relay-only" ? await w.turn("192.0.2.100") : null;
+      const cfg = (user: string) => (turn ? { config: { iceServers: [turn.iceServer(user)], iceTransportPolicy: "relay" } } : {});
+      const { a, b, ok } = await pair(w, { a: cfg("A"), b: cfg("B"), channels: [{ label: "c", opts: { negotiated: true, id: 3 } }], setupLimitMs: 30000 });
+      w.check("connected", ok);
+      if (!ok) return;
+      let ip = "203.0.113.10";
+      const peerIp = turn ? "192.0.2.100" : "198.51.100.20";
+      if (kind === "move") {
+        ip = "203.0.113.99";
+        w.net.moveHost(a.host, ip);
+      }
+      w.net.setLink(ip, peerIp, { latencyMs: 10, loss: 1 });
+      w.trace.add(`A's path is gone (${kind})`);
+      const sent = Array.from({ length: 10 }, (_, i) => bytes(100 + 90 * i, 40 + i));
+      for (const m of sent) a.channels.get("c")!.send(m);
+      w.check("A DISCONNECTED", await w.until(() => a.state === DISCONNECTED, 15000));
+      w.check("the channel stays open meanwhile", a.channels.get("c")!.open);
+      w.net.setLink(ip, peerIp, { latencyMs: 10 });
+      w.trace.add(`A's new path is up; A create_offer -> ${a.pc.create_offer()}`);
+      const got = () => b.channels.get("c")!.received;
+      w.check("both CONNECTED again and everything sent meanwhile arrived", await w.until(() => a.state === CONNECTED && b.state === CONNECTED && got().length === sent.length, 30000));
+      w.check("in order and intact", JSON.stringify(got().map((r) => r.hash)) === JSON.stringify(sent.map(hashOf)));
+      w.check("one ICE restart on each side", a.pc.get_ice_restart_count() === 1 && b.pc.get_ice_restart_count() === 1);
+      if (turn) w.trace.add(`turn allocations ${turn.server.stats().allocationsCreated}`);
+      b.channels.get("c")!.send(bytes(64, 99));
+      w.check("data flows back on the new path", await w.until(() => a.channels.get("c")!.received.length === 1, 3000));
+    },
+  };
+}
+
 export const SCENARIOS: Scenario[] = [
   {
     name: "setup",
@@ -298,4 +334,6 @@ export const SCENARIOS: Scenario[] = [
       w.check("the receiver got exactly the accepted ones", JSON.stringify(r) === JSON.stringify([16384, 10]));
     },
   },
+  restartScenario("move"),
+  restartScenario("turn-relay-only"),
 ];
