@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# The whole suite: native C++ tests (ctest), the WebAssembly and TypeScript
-# build, then vitest (unit, end-to-end, interop).
+# The whole suite: native C++ tests (ctest, under AddressSanitizer and UndefinedBehaviorSanitizer),
+# the WebAssembly and TypeScript build, then vitest (unit, end-to-end, interop).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
 bash scripts/setup.sh
 [ -d node_modules ] || npm ci
-bash scripts/build-native.sh
-ctest --test-dir build/native --output-on-failure -j"$(nproc 2>/dev/null || echo 2)"
+# Native tests under ASan + UBSan: any sanitizer report fails the run (WASMRTC_SANITIZE=0: without).
+bash scripts/build-native.sh --test
 native_done=$(date +%s)
 npm run build
 npx vitest run
