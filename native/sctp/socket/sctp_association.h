@@ -179,7 +179,7 @@ class SctpAssociation {
   void update_rtt(Duration r);
   bool should_abandon(Timestamp now, const OutChunk& c) const;
   void abandon_message(OutChunk& c);
-  void maybe_forward_tsn(Timestamp now);
+  void maybe_forward_tsn(Timestamp now, bool timer);
   void handle_forward_tsn(Timestamp now, const ForwardTsnChunk& f);
   void skip_ssns(const ForwardTsnChunk& f);
   void handle_reconfig(Timestamp now, const ReConfigChunk& r);
@@ -259,7 +259,8 @@ class SctpAssociation {
   uint32_t fast_recovery_exit_ = 0;
 
   // partial reliability and stream reset
-  uint32_t advanced_ack_point_ = 0;
+  uint32_t advanced_ack_point_ = 0;  // RFC 3758 Advanced.Peer.Ack.Point of the last FORWARD-TSN sent
+  Timestamp forward_tsn_at_ = kNever;  // when it was sent (kNever: none yet)
   uint64_t next_message_id_ = 1;
   bool forward_tsn_pending_ = false;
   uint32_t reconfig_seq_ = 0;                 // our next request sequence number

@@ -103,9 +103,10 @@ void SctpAssociation::handle_sack(Timestamp now, const SackChunk& s) {
     fast_recovery_ = true;
     fast_recovery_exit_ = next_tsn_ - 1;
   }
-  // Abandoned chunks right after the cumulative ack need (another) FORWARD-TSN.
+  // Abandoned chunks right after the cumulative ack need a FORWARD-TSN (RFC 3758 §3.5 C1-C3); one
+  // the peer was already sent for the same point is repeated at most once per round trip.
   if (!outstanding_.empty() && outstanding_.begin()->second->abandoned) forward_tsn_pending_ = true;
-  maybe_forward_tsn(now);
+  maybe_forward_tsn(now, /*timer=*/false);
   peer_rwnd_ = s.a_rwnd > flight_size_ ? uint32_t(s.a_rwnd - flight_size_) : 0;
   // T3: restart when the cumulative ack moved and data is still outstanding; stop when nothing is.
   // (The first outstanding chunk is never acknowledged: it would have moved the cumulative ack.)
@@ -407,8 +408,7 @@ void SctpAssociation::abandon_message(OutChunk& first) {
   for (auto& [stream, n] : fell) buffered_fell(stream, n);
 }
 
-void SctpAssociation::maybe_forward_tsn(Timestamp now) {
-  (void)now;
+void SctpAssociation::maybe_forward_tsn(Timestamp now, bool timer) {
   if (!forward_tsn_pending_) return;
   forward_tsn_pending_ = false;
   // Advance over abandoned chunks that directly follow the cumulative ack.
@@ -432,7 +432,17 @@ void SctpAssociation::maybe_forward_tsn(Timestamp now) {
     }
   }
   if (!tsn_lt(last_cum_ack_, point)) return;
+  // The same point again (a duplicate): SACKs sent before our last FORWARD-TSN reached the peer
+  // still show the old cumulative TSN, and a peer acknowledging a steady stream of other data sends
+  // many, so repeating it on each would flood the path. RFC 3758 §3.5 F2 (implementation note):
+  // wait a full RTT before a duplicate; its loss is repaired by that or by T3-rtx (A5, `timer`).
+  // A point that moved further goes at once (C3). I-FORWARD-TSN alike (RFC 8260 §2.3).
+  if (!timer && forward_tsn_at_ != kNever && point == advanced_ack_point_ &&
+      now - forward_tsn_at_ < (rtt_measured_ ? srtt_ : rto_)) {
+    return;
+  }
   advanced_ack_point_ = point;
+  forward_tsn_at_ = now;
   f.new_cumulative_tsn = point;
   for (auto& [stream, ssn] : skipped) f.skipped.push_back({stream, false, ssn});
   for (auto& [key, mid] : skipped_mids) f.skipped.push_back({key.first, key.second, mid});
@@ -440,6 +450,7 @@ void SctpAssociation::maybe_forward_tsn(Timestamp now) {
   f.serialize(v);
   send_control(i_data_ ? chunk_type::kIForwardTsn : chunk_type::kForwardTsn, 0, ByteView(v), peer_tag_);
   ++stats_.forward_tsn_out;
+  if (t3_at_ == kNever) t3_at_ = now + rto_;  // C5: a T3-rtx timer runs while it is unanswered
 }
 
 void SctpAssociation::on_t3_expiry(Timestamp now) {
@@ -466,7 +477,7 @@ void SctpAssociation::on_t3_expiry(Timestamp now) {
   }
   // A FORWARD-TSN that was lost is sent again on the timer (RFC 3758 §3.5 C3).
   if (!outstanding_.empty() && outstanding_.begin()->second->abandoned) forward_tsn_pending_ = true;
-  maybe_forward_tsn(now);
+  maybe_forward_tsn(now, /*timer=*/true);
   t3_at_ = kNever;
   transmit_data(now);
   if (t3_at_ == kNever && !outstanding_.empty()) t3_at_ = now + rto_;
