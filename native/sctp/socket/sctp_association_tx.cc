@@ -130,8 +130,7 @@ SendResult SctpAssociation::send(Timestamp now, uint16_t stream, uint32_t ppid, 
   // A message up to the max message size is always accepted when the buffer is empty (DESIGN).
   if (queued > 0 && queued + data.size > config_.max_send_buffer) return SendResult::kBufferFull;
   const size_t max_payload = config_.mtu - kCommonHeaderSize - (i_data_ ? kIDataHeader : kDataHeader);
-  // The SSN (MID) is taken when the first fragment goes out (transmit_data), so a message that
-  // expires before it was ever sent leaves no hole in the stream's sequence (RFC 3758 §3.1 A1).
+  // The SSN (MID) is taken when the first fragment goes out (transmit_data).
   ChunkQueue& queue = i_data_ ? stream_queues_[stream] : send_queue_;
   uint32_t fsn = 0;
   for (size_t off = 0; off < data.size; off += max_payload, ++fsn) {
@@ -146,6 +145,10 @@ SendResult SctpAssociation::send(Timestamp now, uint16_t stream, uint32_t ppid, 
     c->max_retransmits = o.max_retransmits;
     c->message_id = next_message_id_;
     c->message_size = uint32_t(data.size);
+    // Timed reliability (RFC 3758 §4.1; the data channel's maxPacketLifeTime): the lifetime counts
+    // from this send(), as the SEND primitive's does (RFC 4960 §10.1 (E)) and as usrsctp and
+    // dcsctp count it. It decides retransmissions only (TR4): the first transmission always
+    // happens, however long the message waited behind others (transmit_data).
     c->expires_at = o.lifetime_ms >= 0 ? now + ms(o.lifetime_ms) : kNever;
     buffered_ += n;
     queue.push_back(std::move(c));
@@ -204,12 +207,12 @@ void SctpAssociation::transmit_data(Timestamp now) {
     // New data within cwnd and the peer's window (one chunk may probe a zero window when nothing is in flight).
     for (OutChunk* next; (next = next_to_send()) != nullptr;) {
       OutChunk& c = *next;
-      if (now >= c.expires_at && (c.flags & DataChunk::kBeginning)) {
-        // Expired before it was ever sent: dropped without using a TSN (RFC 3758 §3.1 A1).
-        OutChunk copy = c;
-        abandon_message(copy);
-        continue;
-      }
+      // A message whose lifetime ran out in the queue still goes out once. RFC 3758 §4.1 TR3 would
+      // drop it without a TSN; usrsctp (libdatachannel, Firefox; Godot's native WebRTC) checks
+      // the lifetime only when a chunk is due for retransmission, and so do we (should_abandon
+      // on fast retransmit and T3-rtx): a partially reliable channel whose sender is ahead of the
+      // path by more than the lifetime still delivers what the path does not lose, instead of
+      // almost nothing on 50-200 ms round trips.
       bool window_ok = flight_size_ == 0 || (flight_size_ + c.payload.size() <= std::min<size_t>(cwnd_, burst_cap) &&
                                              c.payload.size() <= peer_rwnd_);
       if (!window_ok) break;

@@ -1,5 +1,5 @@
-// Partial reliability (RFC 3758, RFC 8260 I-FORWARD-TSN): when FORWARD-TSNs go out. (More in
-// sctp_association_test.cc: PartialReliability*.)
+// Partial reliability (RFC 3758, RFC 8260 I-FORWARD-TSN): when FORWARD-TSNs go out, and when a
+// message with a lifetime is given up. (More in sctp_association_test.cc: PartialReliability*.)
 #include "sctp/socket/sctp_association.h"
 #include "sctp/testing/link.h"
 
@@ -139,6 +139,83 @@ TEST(SctpPartialReliability, ForwardTsnForAFurtherPointIsNotDelayed) {
   ASSERT_EQ(l.end[0]->send(l.now, 3, 53, ByteView(marker)), SendResult::kOk);
   ASSERT_TRUE(l.run([&] { return l.got[1].size() == 61; }, l.now + seconds(10))) << l.got[1].size();
   EXPECT_EQ(l.got[1].back().data, marker);
+}
+
+// Timed reliability (maxPacketLifeTime): the lifetime counts from send() but decides
+// retransmissions only (RFC 3758 §4.1 TR4, as usrsctp does). Messages that waited in the queue
+// longer than their lifetime, behind a large one on their stream, still go out once and arrive
+// on a link that loses nothing, in order, and nothing is abandoned.
+TEST(SctpPartialReliability, LifetimeSpentInTheQueueStillSendsOnce) {
+  for (bool interleaving : {true, false}) {
+    SctpConfig cfg;
+    cfg.enable_interleaving = interleaving;
+    Link l(43, cfg);
+    l.latency = ms(50);  // 100 ms round trip: the large message takes several
+    l.end[0]->connect(0);
+    l.end[1]->connect(0);
+    ASSERT_TRUE(l.run([&] { return l.up[0] && l.up[1]; }, seconds(5)));
+    const Timestamp start = l.now;
+    std::vector<uint8_t> big(200000, 1);
+    ASSERT_EQ(l.end[0]->send(l.now, 4, 53, ByteView(big)), SendResult::kOk);
+    SendOptions life;
+    life.lifetime_ms = 100;
+    for (uint32_t i = 0; i < 40; ++i) {
+      std::vector<uint8_t> m(200, uint8_t(i));
+      std::memcpy(m.data(), &i, 4);
+      ASSERT_EQ(l.end[0]->send(l.now, 4, 53, ByteView(m), life), SendResult::kOk);
+    }
+    ASSERT_TRUE(l.run([&] { return l.got[1].size() >= 2; }, l.now + seconds(10)));
+    EXPECT_GT(l.now - start, ms(100) + l.latency) << "the first timed message left after its lifetime";
+    ASSERT_TRUE(l.run([&] { return l.got[1].size() == 41; }, l.now + seconds(10)))
+        << interleaving << " got " << l.got[1].size() << " abandoned " << l.end[0]->stats().abandoned;
+    EXPECT_EQ(l.got[1][0].data, big);
+    for (uint32_t i = 0; i < 40; ++i) {
+      uint32_t id = 0;
+      std::memcpy(&id, l.got[1][1 + i].data.data(), 4);
+      EXPECT_EQ(id, i);
+    }
+    EXPECT_EQ(l.end[0]->stats().abandoned, 0u);
+    EXPECT_EQ(l.end[0]->stats().forward_tsn_out, 0u);
+  }
+}
+
+// ... and the lifetime still ends retransmissions: a message whose only transmission was lost is
+// given up when it falls due for retransmission after its lifetime (T3-rtx here), never resent,
+// and the stream moves on; one whose lifetime outlasts the timeout is resent and arrives.
+TEST(SctpPartialReliability, LifetimeDecidesRetransmissions) {
+  for (int lifetime_ms : {100, 5000}) {
+    Link l(44);
+    l.latency = ms(20);
+    l.end[0]->connect(0);
+    l.end[1]->connect(0);
+    ASSERT_TRUE(l.run([&] { return l.up[0] && l.up[1]; }, seconds(5)));
+    bool dropped = false;
+    l.drop = [&](int from, const std::vector<uint8_t>& d) {
+      if (from != 0 || dropped || !is_data(d)) return false;
+      return dropped = true;
+    };
+    SendOptions life;
+    life.lifetime_ms = lifetime_ms;
+    std::vector<uint8_t> timed(300, 0x77), after(50, 0x88);
+    ASSERT_EQ(l.end[0]->send(l.now, 6, 53, ByteView(timed), life), SendResult::kOk);
+    l.pump();
+    ASSERT_TRUE(dropped);
+    const uint64_t rtx_before = l.end[0]->stats().retransmissions;
+    ASSERT_TRUE(l.run([&] { return l.end[0]->stats().t3_expiries > 0; }, l.now + seconds(5)));
+    ASSERT_EQ(l.end[0]->send(l.now, 6, 53, ByteView(after)), SendResult::kOk);
+    ASSERT_TRUE(l.run([&] { return !l.got[1].empty() && l.got[1].back().data == after; }, l.now + seconds(10)));
+    if (lifetime_ms == 100) {
+      ASSERT_EQ(l.got[1].size(), 1u);
+      EXPECT_EQ(l.end[0]->stats().abandoned, 1u);
+      EXPECT_EQ(l.end[0]->stats().retransmissions, rtx_before);
+      EXPECT_GT(l.end[0]->stats().forward_tsn_out, 0u);
+    } else {
+      ASSERT_EQ(l.got[1].size(), 2u);
+      EXPECT_EQ(l.got[1][0].data, timed);
+      EXPECT_EQ(l.end[0]->stats().abandoned, 0u);
+      EXPECT_GT(l.end[0]->stats().retransmissions, rtx_before);
+    }
+  }
 }
 
 }  // namespace

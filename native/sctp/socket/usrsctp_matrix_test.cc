@@ -192,7 +192,15 @@ std::vector<Case> cases() {
     // with a protocol violation when that stream's next ordered message comes ("Delivered MID=2,
     // got TSN=..., SID=0002, MID=00000000"). Seen with both seeds at 10%; our end handles its own
     // unordered skips right (sctp_interleaving_test.cc). usrsctp does not offer I-DATA by default.
-    if (m.ordered || m.reliable()) {
+    // Nor timed ordered messages under loss with I-DATA: usrsctp then fails in some runs, by
+    // seed (2 of seeds 1-40 at 10% while we dropped expired messages before sending them, 5 of 40
+    // now that each is sent once and more are given up after sending). Either its I-FORWARD-TSN
+    // lists the MID of a reliable marker on the same stream (entry 2:6 with a new cumulative TSN
+    // below the marker's TSN) and it never retransmits that lost marker, though it still counts it
+    // unacknowledged (no T3-rtx in 3000 s); or it answers our stream reset "in progress" for ever
+    // once its cumulative TSN reached the request's last TSN through our I-FORWARD-TSN instead of
+    // DATA. Without I-DATA all 40 seeds pass.
+    if ((m.ordered && m.lifetime_ms < 0) || m.reliable()) {
       for (uint32_t seed = 1; seed <= 2; ++seed) v.push_back({m, 0.10, seed, true});
     }
   }
