@@ -36,6 +36,11 @@ void DataTransport::start(Timestamp now, Duration path_rtt) {
   pump(now);
 }
 
+void DataTransport::path_changed(Timestamp now, Duration path_rtt) {
+  sctp_->path_changed(now, path_rtt);
+  pump(now);
+}
+
 void DataTransport::handle_datagram(Timestamp now, ByteView datagram) {
   dtls_->handle_datagram(now, datagram);
   pump(now);

@@ -35,6 +35,8 @@ class DataTransport {
 
   // Once ICE has selected a pair; `path_rtt` (0: unknown) sets DTLS's first retransmission timer.
   void start(Timestamp now, Duration path_rtt = 0);
+  // ICE moved to a new pair (after a restart): SCTP starts over on it at once (sctp path_changed).
+  void path_changed(Timestamp now, Duration path_rtt);
   void handle_datagram(Timestamp now, ByteView datagram);
   void handle_timeout(Timestamp now);
   bool poll_datagram(std::vector<uint8_t>& out);

@@ -486,6 +486,11 @@ void PeerConnection::drain_agent(Timestamp now) {
         }
         break;
       case ice::IceEvent::Type::kSelectedPair:
+        // The first pair after an ICE restart: SCTP's timers backed off while the old path was dead.
+        if (transport_ && transport_started_ && agent_->restarts() != path_generation_) {
+          path_generation_ = agent_->restarts();
+          transport_->path_changed(now, agent_->selected_rtt());
+        }
         break;
       case ice::IceEvent::Type::kData:
         if (transport_) {

@@ -166,6 +166,7 @@ class PeerConnection {
   bool restart_wanted_ = false;   // restart_ice() was called: the next offer restarts
   bool offered_restart_ = false;  // our pending offer restarts ICE
   uint64_t session_version_ = 2;
+  uint32_t path_generation_ = 0;  // the ICE restart whose new pair SCTP was told about
   std::string mid_ = "0";
   uint16_t mline_index_ = 0;
   std::string local_sdp_;

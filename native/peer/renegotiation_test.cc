@@ -225,6 +225,25 @@ TEST(IceRestart, ChecksThatOvertakeTheAnswerGiveTheOffererThePath) {
       << n.b.pc().agent().selected_description();
 }
 
+// A long outage backs SCTP's retransmission timer off to many seconds. Once the restart selects a new pair
+// SCTP starts over on it: what was outstanding arrives within a few round trips, not at the next backed-off T3.
+TEST(IceRestart, WhatWasOutstandingGoesOutAtOnceOnTheNewPath) {
+  Connected n;
+  n.move(n.a, SocketAddress::v4(10, 0, 0, 3, 5001));
+  for (int i = 0; i < 5; ++i) n.send(n.a, n.ca, "a during " + std::to_string(i));
+  // 25 s dark: T3 fired at 1, 3, 7, 15 s... (RTO doubling), the next one is far away.
+  ASSERT_FALSE(n.until([&] { return n.state(n.a) == ConnectionState::kFailed; }, seconds(25)));
+  ASSERT_EQ(n.state(n.a), ConnectionState::kDisconnected);
+  n.blackout = false;
+  ASSERT_TRUE(n.a.pc().create_offer(n.now));
+  n.a.ep->collect_peer(n.a.id);
+  ASSERT_TRUE(n.until([&] { return n.state(n.a) == ConnectionState::kConnected && n.state(n.b) == ConnectionState::kConnected; },
+                      seconds(10)));
+  Timestamp reconnected = n.now;
+  ASSERT_TRUE(n.until([&] { return n.messages(n.b, n.cb).size() == 6; }, seconds(40)));
+  EXPECT_LT(n.now - reconnected, ms(500)) << "outstanding data waited " << (n.now - reconnected) / 1000 << " ms";
+}
+
 TEST(IceRestart, RestartIceWhileConnectedKeepsSending) {
   Connected n;
   n.a.pc().restart_ice();

@@ -92,6 +92,10 @@ class SctpAssociation {
   void connect(Timestamp now);
   void handle_packet(Timestamp now, ByteView packet);
   void handle_timeout(Timestamp now);
+  // The layer below moved to another path (an ICE restart selected a new pair): what was learned of the
+  // old one no longer holds. RTO and congestion state start over — from `path_rtt` when ICE measured the
+  // new path — and what is outstanding goes out again now, not after a timer backed off during the outage.
+  void path_changed(Timestamp now, Duration path_rtt);
   SendResult send(Timestamp now, uint16_t stream, uint32_t ppid, ByteView data, bool ordered = true) {
     SendOptions o;
     o.ordered = ordered;

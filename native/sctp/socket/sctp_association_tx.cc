@@ -486,4 +486,34 @@ void SctpAssociation::on_t3_expiry(Timestamp now) {
   if (t3_at_ == kNever && !outstanding_.empty()) t3_at_ = now + rto_;
 }
 
+void SctpAssociation::path_changed(Timestamp now, Duration path_rtt) {
+  if (state_ != State::kEstablished && state_ != State::kShutdownPending) return;
+  // As for a destination never used (RFC 9260 §6.3.1 C1, §7.2.1): no RTT measurement, the initial window.
+  rtt_measured_ = false;
+  srtt_ = rttvar_ = 0;
+  rto_ = path_rtt > 0 ? std::clamp<Duration>(3 * path_rtt, config_.rto_min, config_.rto_max) : config_.rto_initial;
+  cwnd_ = uint32_t(10 * config_.mtu);  // DESIGN: initial cwnd 10 MTU
+  partial_bytes_acked_ = 0;
+  fast_recovery_ = false;
+  for (auto& [k, c] : outstanding_) {
+    (void)k;
+    if (c->acked || c->abandoned) continue;
+    if (should_abandon(now, *c)) {
+      abandon_message(*c);
+      continue;
+    }
+    c->retransmit = true;  // §6.1 rule (A): retransmissions first, within the new cwnd
+    retransmit_pending_ = true;
+    if (c->in_flight) {
+      flight_size_ -= std::min(flight_size_, c->payload.size());
+      c->in_flight = false;
+    }
+  }
+  if (!outstanding_.empty() && outstanding_.begin()->second->abandoned) forward_tsn_pending_ = true;
+  maybe_forward_tsn(now, /*timer=*/true);
+  t3_at_ = kNever;
+  transmit_data(now);
+  if (t3_at_ == kNever && !outstanding_.empty()) t3_at_ = now + rto_;
+}
+
 }  // namespace wasmrtc::sctp
