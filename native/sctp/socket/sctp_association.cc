@@ -517,7 +517,7 @@ void SctpAssociation::handle_timeout(Timestamp now) {
   }
   if (now >= reconfig_at_) {
     // §5.1.1: the request is retransmitted unchanged until answered.
-    send_control(chunk_type::kReConfig, 0, ByteView(reconfig_in_flight_), peer_tag_);
+    transmit_reconfig_request(now);
     reconfig_at_ = now + rto_;
   }
 }

@@ -167,9 +167,10 @@ class SctpAssociation {
   void fall_back_to_minimal_init(const std::string& why);
   bool reports_zero_checksum_unrecognized(ByteView causes) const;
   bool peer_offers_idata(const InitChunk& init) const;
-  OutChunk* next_to_send();
+  using StreamQueues = std::map<uint16_t, ChunkQueue>;
+  OutChunk* next_to_send(StreamQueues::iterator& queue);
   void pop_sent(OutChunk& c);
-  bool queue_empty() const { return send_queue_.empty() && stream_queues_.empty(); }
+  bool queue_empty() const { return stream_queues_.empty(); }
   bool queued_on(uint16_t stream) const;
   bool try_deliver(uint16_t stream, StreamRx& rx, FragmentMap::iterator& b);
   void buffered_fell(uint16_t stream, size_t bytes);
@@ -184,10 +185,13 @@ class SctpAssociation {
   bool should_abandon(Timestamp now, const OutChunk& c) const;
   void abandon_message(OutChunk& c);
   void maybe_forward_tsn(Timestamp now, bool timer);
+  uint32_t forward_tsn_value(std::vector<uint8_t>& value) const;
+  void forward_tsn_sent(Timestamp now, uint32_t point);
   void handle_forward_tsn(Timestamp now, const ForwardTsnChunk& f);
   void skip_ssns(const ForwardTsnChunk& f);
   void handle_reconfig(Timestamp now, const ReConfigChunk& r);
   void send_reconfig_request(Timestamp now);
+  void transmit_reconfig_request(Timestamp now);
   void perform_incoming_reset(const std::vector<uint16_t>& streams, uint32_t last_tsn);
   void perform_pending_resets();
   uint32_t advertised_window() const;
@@ -225,14 +229,17 @@ class SctpAssociation {
   bool peer_zero_checksum_ = false;  // from the cookie: the peer's INIT offered our method
   bool peer_accepts_zero_checksum(const InitChunk& init) const;
   bool zero_checksum_ok(uint8_t first_chunk_type) const;
-  ChunkQueue send_queue_;            // DATA: not yet given a TSN, in send() order
-  // I-DATA: the same per stream; streams take turns one fragment at a time (round robin from
-  // rr_next_), so messages of different streams interleave. Empty queues are removed.
-  std::map<uint16_t, ChunkQueue> stream_queues_;
+  // Fragments not yet given a TSN, per stream in send() order; empty queues are removed. The
+  // streams with data take turns (round robin by stream id from rr_next_, RFC 8260 §3.2), so one
+  // channel's backlog does not hold up the others: with I-DATA a fragment at a time (messages
+  // of different streams interleave), with DATA a whole message at a time, as its fragments need
+  // consecutive TSNs (RFC 9260 §6.9).
+  StreamQueues stream_queues_;
   uint16_t rr_next_ = 0;
-  // I-DATA: messages whose first fragment went out and whose last did not yet, by stream, and the
-  // sum of their sizes. The receiver holds their fragments until they complete, so another one
-  // is started only within the peer's window (peer_window_, its a_rwnd at setup).
+  // Messages whose first fragment went out and whose last did not yet, by stream, and the sum of
+  // their sizes. DATA: at most one, whose stream keeps the turn until its end is sent. I-DATA: the
+  // receiver holds their fragments until they complete, so another one is started only within
+  // the peer's window (peer_window_, its a_rwnd at setup).
   std::set<uint16_t> open_streams_;
   size_t open_bytes_ = 0;
   uint32_t peer_window_ = 0;
@@ -244,8 +251,11 @@ class SctpAssociation {
     size_t low_threshold = 0;
     uint32_t next_mid[2] = {0, 0};  // I-DATA: next MID, ordered [0] and unordered [1] (RFC 8260 §2.1)
     uint32_t sending_mid = 0;        // I-DATA: MID of the message whose fragments are going out
+    bool has_tsn = false;            // some chunk of the stream took a TSN: the highest is last_tsn
+    uint32_t last_tsn = 0;
   };
   std::map<uint16_t, StreamTx> tx_streams_;  // created lazily, by send() or a threshold
+  void buffered_fell(StreamTx& t, uint16_t stream, size_t bytes);
   uint32_t peer_rwnd_ = 0;
   uint32_t cwnd_ = 0, ssthresh_ = 0, partial_bytes_acked_ = 0;
   size_t flight_size_ = 0;
@@ -272,6 +282,7 @@ class SctpAssociation {
   std::vector<uint16_t> streams_to_reset_;    // queued by reset_stream()
   std::vector<uint16_t> streams_resetting_;   // in the request in flight
   std::vector<uint8_t> reconfig_in_flight_;
+  uint32_t reconfig_last_tsn_ = 0;            // its Sender's Last Assigned TSN
   Timestamp reconfig_at_ = kNever;
   struct PendingIncomingReset {
     uint32_t request_seq;

@@ -373,8 +373,13 @@ TEST(SctpAssociation, OrderedMessageExpiredInTheQueueIsStillSentInOrder) {
   EXPECT_EQ(l.end[0]->stats().forward_tsn_out, 0u);  // nothing was lost, nothing to skip
 }
 
-// A stream reset the peer answered "in progress" completes when a FORWARD-TSN (not DATA) carries
-// the cumulative TSN past the request's last TSN (RFC 6525 §5.2.2).
+// A stream reset behind messages that are given up completes through a FORWARD-TSN (not DATA)
+// that carries the peer's cumulative TSN past the request's last TSN (RFC 6525 §5.2.2). (The
+// request now waits until they are abandoned and goes in one packet behind that FORWARD-TSN, so
+// the peer performs it at once rather than answering "in progress": send_reconfig_request.) At 30%
+// loss the backed-off RTO makes the time this takes vary widely by seed: over 60 seeds the median
+// is 2.7 s and 3 exceed 120 s (the longest 290 s; 3.4 s, 4 and 343 s when the request went at
+// once), hence the limit.
 TEST(SctpAssociation, InProgressResetCompletesThroughForwardTsn) {
   for (uint32_t seed = 1; seed <= 5; ++seed) {
     Link l(900 + seed);
@@ -388,7 +393,7 @@ TEST(SctpAssociation, InProgressResetCompletesThroughForwardTsn) {
     std::vector<uint8_t> m(3000, 5);
     for (int i = 0; i < 20; ++i) ASSERT_EQ(l.end[0]->send(l.now, 2, 53, ByteView(m), o), SendResult::kOk);
     ASSERT_TRUE(l.end[0]->reset_stream(l.now, 2));
-    ASSERT_TRUE(l.run([&] { return l.resets[0].size() == 1 && l.resets[1].size() == 1; }, l.now + seconds(120)))
+    ASSERT_TRUE(l.run([&] { return l.resets[0].size() == 1 && l.resets[1].size() == 1; }, l.now + seconds(600)))
         << "seed " << seed << " " << l.resets[0].size() << "/" << l.resets[1].size();
     l.loss = 0;
     ASSERT_EQ(l.end[0]->send(l.now, 2, 53, ByteView(m)), SendResult::kOk);  // usable again

@@ -130,8 +130,9 @@ SendResult SctpAssociation::send(Timestamp now, uint16_t stream, uint32_t ppid, 
   // A message up to the max message size is always accepted when the buffer is empty (DESIGN).
   if (queued > 0 && queued + data.size > config_.max_send_buffer) return SendResult::kBufferFull;
   const size_t max_payload = config_.mtu - kCommonHeaderSize - (i_data_ ? kIDataHeader : kDataHeader);
-  // The SSN (MID) is taken when the first fragment goes out (transmit_data).
-  ChunkQueue& queue = i_data_ ? stream_queues_[stream] : send_queue_;
+  // The SSN (MID) is taken when the first fragment goes out (transmit_data); the stream's turn
+  // comes round in next_to_send().
+  ChunkQueue& queue = stream_queues_[stream];
   uint32_t fsn = 0;
   for (size_t off = 0; off < data.size; off += max_payload, ++fsn) {
     auto c = std::make_unique<OutChunk>();
@@ -205,7 +206,8 @@ void SctpAssociation::transmit_data(Timestamp now) {
     }
     if (walked_all) retransmit_pending_ = false;  // every marked chunk went out
     // New data within cwnd and the peer's window (one chunk may probe a zero window when nothing is in flight).
-    for (OutChunk* next; (next = next_to_send()) != nullptr;) {
+    StreamQueues::iterator q;
+    for (OutChunk* next; (next = next_to_send(q)) != nullptr;) {
       OutChunk& c = *next;
       // A message whose lifetime ran out in the queue still goes out once. RFC 3758 §4.1 TR3 would
       // drop it without a TSN; usrsctp (libdatachannel, Firefox; Godot's native WebRTC) checks
@@ -217,18 +219,19 @@ void SctpAssociation::transmit_data(Timestamp now) {
                                              c.payload.size() <= peer_rwnd_);
       if (!window_ok) break;
       DataChunk d;
+      StreamTx& st = tx_streams_[c.stream];
       StreamTx* tx = nullptr;
       if (i_data_) {
         // Fragments of one message follow each other in their stream's queue: all but the first
         // carry the MID the first one took (separate counters for ordered and unordered).
-        tx = &tx_streams_[c.stream];
+        tx = &st;
         const int u = (c.flags & DataChunk::kUnordered) ? 1 : 0;
         c.mid = (c.flags & DataChunk::kBeginning) ? tx->next_mid[u] : tx->sending_mid;
         d.i_data = true;
         d.mid = c.mid;
         d.fsn = c.fsn;
       }
-      // Fragments of one message follow each other in the queue (DATA does not interleave).
+      // DATA: the message's fragments go one after another (next_to_send keeps its stream's turn).
       const bool first = !i_data_ && !(c.flags & DataChunk::kUnordered) && (c.flags & DataChunk::kBeginning);
       if (!i_data_ && !(c.flags & DataChunk::kUnordered)) c.ssn = first ? next_ssn_[c.stream] : tx_ssn_;
       c.tsn = next_tsn_;
@@ -241,10 +244,10 @@ void SctpAssociation::transmit_data(Timestamp now) {
       if (!d.add_to(b)) break;
       if (first) tx_ssn_ = next_ssn_[c.stream]++;
       if (tx && (c.flags & DataChunk::kBeginning)) tx->sending_mid = tx->next_mid[(c.flags & DataChunk::kUnordered) ? 1 : 0]++;
-      if (tx && (c.flags & (DataChunk::kBeginning | DataChunk::kEnd)) == DataChunk::kBeginning) {
+      if ((c.flags & (DataChunk::kBeginning | DataChunk::kEnd)) == DataChunk::kBeginning) {
         open_streams_.insert(c.stream);
         open_bytes_ += c.message_size;
-      } else if (tx && (c.flags & (DataChunk::kBeginning | DataChunk::kEnd)) == DataChunk::kEnd) {
+      } else if ((c.flags & (DataChunk::kBeginning | DataChunk::kEnd)) == DataChunk::kEnd) {
         open_streams_.erase(c.stream);
         open_bytes_ -= std::min<size_t>(open_bytes_, c.message_size);
       }
@@ -261,18 +264,14 @@ void SctpAssociation::transmit_data(Timestamp now) {
       const size_t n = c.payload.size();
       outstanding_bytes_ += n;
       const uint32_t key = c.tsn - local_initial_tsn_;
-      if (!i_data_) {
-        outstanding_.emplace(key, std::move(send_queue_.front()));
-        send_queue_.pop_front();
-      } else {
-        // The next fragment comes from the next stream with data (fair interleaving, RFC 8260 §1).
-        auto q = stream_queues_.find(stream);
-        outstanding_.emplace(key, std::move(q->second.front()));
-        q->second.pop_front();
-        if (q->second.empty()) stream_queues_.erase(q);
-        rr_next_ = uint16_t(stream + 1);
-      }
-      buffered_fell(stream, n);
+      st.has_tsn = true;
+      st.last_tsn = c.tsn;
+      // The next fragment (I-DATA) or message (DATA) comes from the next stream with data.
+      outstanding_.emplace(key, std::move(q->second.front()));
+      q->second.pop_front();
+      if (q->second.empty()) stream_queues_.erase(q);
+      rr_next_ = uint16_t(stream + 1);
+      buffered_fell(st, stream, n);
       any = true;
     }
     if (!any) break;
@@ -285,13 +284,23 @@ void SctpAssociation::transmit_data(Timestamp now) {
   if (!streams_to_reset_.empty()) send_reconfig_request(now);
 }
 
-// The chunk that goes next: DATA in send() order; I-DATA from the stream whose turn it is.
-SctpAssociation::OutChunk* SctpAssociation::next_to_send() {
-  if (!i_data_) return send_queue_.empty() ? nullptr : send_queue_.front().get();
+// The chunk that goes next: the front of the queue of the stream whose turn it is, the first
+// stream with data from rr_next_ on (round robin, RFC 8260 §3.2). Without I-DATA a message's
+// fragments need consecutive TSNs (RFC 9260 §6.9): the stream whose message is under way keeps
+// the turn until its end goes, then the next stream's message follows. With I-DATA the turn
+// passes after every fragment.
+SctpAssociation::OutChunk* SctpAssociation::next_to_send(StreamQueues::iterator& it) {
   if (stream_queues_.empty()) return nullptr;
-  auto it = stream_queues_.lower_bound(rr_next_);
+  if (!i_data_ && !open_streams_.empty()) {
+    it = stream_queues_.find(*open_streams_.begin());
+    if (it != stream_queues_.end()) return it->second.front().get();
+    open_streams_.clear();  // its remaining fragments are gone (abandon_message clears it too)
+    open_bytes_ = 0;
+  }
+  it = stream_queues_.lower_bound(rr_next_);
   if (it == stream_queues_.end()) it = stream_queues_.begin();
   OutChunk* c = it->second.front().get();
+  if (!i_data_) return c;
   // A message of several fragments starts beside others only if the peer can hold all of them
   // half done (with what is unacknowledged) without its window closing on fragments that cannot
   // complete. Otherwise the started ones go on. Single-fragment messages always may.
@@ -299,18 +308,15 @@ SctpAssociation::OutChunk* SctpAssociation::next_to_send() {
   if (starts && !open_streams_.empty() && outstanding_bytes_ + open_bytes_ + c->message_size > peer_window_) {
     auto o = open_streams_.lower_bound(rr_next_);
     if (o == open_streams_.end()) o = open_streams_.begin();
-    if (auto q = stream_queues_.find(*o); q != stream_queues_.end()) c = q->second.front().get();
+    if (auto q = stream_queues_.find(*o); q != stream_queues_.end()) {
+      it = q;
+      c = q->second.front().get();
+    }
   }
   return c;
 }
 
-bool SctpAssociation::queued_on(uint16_t stream) const {
-  if (i_data_) return stream_queues_.count(stream) > 0;
-  for (const auto& c : send_queue_) {
-    if (c->stream == stream) return true;
-  }
-  return false;
-}
+bool SctpAssociation::queued_on(uint16_t stream) const { return stream_queues_.count(stream) > 0; }
 
 size_t SctpAssociation::buffered_amount(uint16_t stream) const {
   auto it = tx_streams_.find(stream);
@@ -322,8 +328,9 @@ void SctpAssociation::set_buffered_amount_low_threshold(uint16_t stream, size_t 
 }
 
 // W3C bufferedamountlow semantics: one event per downward crossing of the threshold.
-void SctpAssociation::buffered_fell(uint16_t stream, size_t bytes) {
-  StreamTx& t = tx_streams_[stream];
+void SctpAssociation::buffered_fell(uint16_t stream, size_t bytes) { buffered_fell(tx_streams_[stream], stream, bytes); }
+
+void SctpAssociation::buffered_fell(StreamTx& t, uint16_t stream, size_t bytes) {
   const size_t before = t.buffered;
   t.buffered -= std::min(t.buffered, bytes);
   if (before > t.low_threshold && t.buffered <= t.low_threshold) {
@@ -380,28 +387,26 @@ void SctpAssociation::abandon_message(OutChunk& first) {
     end->abandoned = true;
     end->message_id = id;
     ++stats_.abandoned;
+    StreamTx& st = tx_streams_[end->stream];
+    st.has_tsn = true;
+    st.last_tsn = end->tsn;
     outstanding_.emplace(end->tsn - local_initial_tsn_, std::move(end));
   }
   std::map<uint16_t, size_t> fell;
   bool dropped_first = false, dropped_end = false;
-  auto drop_unsent = [&](ChunkQueue& q) {
-    for (auto it = q.begin(); it != q.end();) {
+  if (auto q = stream_queues_.find(first.stream); q != stream_queues_.end()) {
+    // The message's unsent fragments are at the front of its stream's queue.
+    for (auto it = q->second.begin(); it != q->second.end();) {
       if ((*it)->message_id == id) {
         dropped_first |= ((*it)->flags & DataChunk::kBeginning) != 0;
         dropped_end |= ((*it)->flags & DataChunk::kEnd) != 0;
         buffered_ -= std::min(buffered_, (*it)->payload.size());
         fell[(*it)->stream] += (*it)->payload.size();
-        it = q.erase(it);
+        it = q->second.erase(it);
       } else {
         ++it;
       }
     }
-  };
-  if (!i_data_) {
-    drop_unsent(send_queue_);
-  } else if (auto q = stream_queues_.find(first.stream); q != stream_queues_.end()) {
-    // The message's unsent fragments are at the front of its stream's queue.
-    drop_unsent(q->second);
     if (q->second.empty()) stream_queues_.erase(q);
     if (dropped_end && !dropped_first) {  // it had started: no longer open
       open_streams_.erase(first.stream);
@@ -411,10 +416,10 @@ void SctpAssociation::abandon_message(OutChunk& first) {
   for (auto& [stream, n] : fell) buffered_fell(stream, n);
 }
 
-void SctpAssociation::maybe_forward_tsn(Timestamp now, bool timer) {
-  if (!forward_tsn_pending_) return;
-  forward_tsn_pending_ = false;
-  // Advance over abandoned chunks that directly follow the cumulative ack.
+// The FORWARD-TSN (I-FORWARD-TSN) the peer needs now: over the abandoned chunks that directly
+// follow the cumulative ack (RFC 3758 §3.5 C1), serialized into `value`. Returns its new
+// cumulative TSN, last_cum_ack_ when there is nothing to skip (and `value` is left empty).
+uint32_t SctpAssociation::forward_tsn_value(std::vector<uint8_t>& value) const {
   uint32_t point = last_cum_ack_;
   ForwardTsnChunk f;
   f.i_forward = i_data_;
@@ -422,7 +427,7 @@ void SctpAssociation::maybe_forward_tsn(Timestamp now, bool timer) {
   std::map<std::pair<uint16_t, bool>, uint32_t> skipped_mids;  // I-FORWARD-TSN: (stream, U) -> MID
   for (auto& [k, c] : outstanding_) {
     (void)k;
-    if (c->tsn != point + 1 || !c->abandoned) break;  // RFC 3758 §3.5 C1: only over abandoned chunks
+    if (c->tsn != point + 1 || !c->abandoned) break;
     point = c->tsn;
     const bool unordered = c->flags & DataChunk::kUnordered;
     if (i_data_) {
@@ -434,7 +439,28 @@ void SctpAssociation::maybe_forward_tsn(Timestamp now, bool timer) {
       if (it == skipped.end() || int16_t(c->ssn - it->second) > 0) skipped[c->stream] = c->ssn;
     }
   }
-  if (!tsn_lt(last_cum_ack_, point)) return;
+  value.clear();
+  if (!tsn_lt(last_cum_ack_, point)) return last_cum_ack_;
+  f.new_cumulative_tsn = point;
+  for (auto& [stream, ssn] : skipped) f.skipped.push_back({stream, false, ssn});
+  for (auto& [key, mid] : skipped_mids) f.skipped.push_back({key.first, key.second, mid});
+  f.serialize(value);
+  return point;
+}
+
+void SctpAssociation::forward_tsn_sent(Timestamp now, uint32_t point) {
+  advanced_ack_point_ = point;
+  forward_tsn_at_ = now;
+  ++stats_.forward_tsn_out;
+  if (t3_at_ == kNever) t3_at_ = now + rto_;  // C5: a T3-rtx timer runs while it is unanswered
+}
+
+void SctpAssociation::maybe_forward_tsn(Timestamp now, bool timer) {
+  if (!forward_tsn_pending_) return;
+  forward_tsn_pending_ = false;
+  std::vector<uint8_t> v;
+  const uint32_t point = forward_tsn_value(v);
+  if (v.empty()) return;
   // The same point again (a duplicate): SACKs sent before our last FORWARD-TSN reached the peer
   // still show the old cumulative TSN, and a peer acknowledging a steady stream of other data sends
   // many, so repeating it on each would flood the path. RFC 3758 §3.5 F2 (implementation note):
@@ -444,16 +470,8 @@ void SctpAssociation::maybe_forward_tsn(Timestamp now, bool timer) {
       now - forward_tsn_at_ < (rtt_measured_ ? srtt_ : rto_)) {
     return;
   }
-  advanced_ack_point_ = point;
-  forward_tsn_at_ = now;
-  f.new_cumulative_tsn = point;
-  for (auto& [stream, ssn] : skipped) f.skipped.push_back({stream, false, ssn});
-  for (auto& [key, mid] : skipped_mids) f.skipped.push_back({key.first, key.second, mid});
-  std::vector<uint8_t> v;
-  f.serialize(v);
   send_control(i_data_ ? chunk_type::kIForwardTsn : chunk_type::kForwardTsn, 0, ByteView(v), peer_tag_);
-  ++stats_.forward_tsn_out;
-  if (t3_at_ == kNever) t3_at_ = now + rto_;  // C5: a T3-rtx timer runs while it is unanswered
+  forward_tsn_sent(now, point);
 }
 
 void SctpAssociation::on_t3_expiry(Timestamp now) {

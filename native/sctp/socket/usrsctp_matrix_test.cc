@@ -194,12 +194,14 @@ std::vector<Case> cases() {
     // unordered skips right (sctp_interleaving_test.cc). usrsctp does not offer I-DATA by default.
     // Nor timed ordered messages under loss with I-DATA: usrsctp then fails in some runs, by
     // seed (2 of seeds 1-40 at 10% while we dropped expired messages before sending them, 5 of 40
-    // now that each is sent once and more are given up after sending). Either its I-FORWARD-TSN
-    // lists the MID of a reliable marker on the same stream (entry 2:6 with a new cumulative TSN
-    // below the marker's TSN) and it never retransmits that lost marker, though it still counts it
-    // unacknowledged (no T3-rtx in 3000 s); or it answers our stream reset "in progress" for ever
-    // once its cumulative TSN reached the request's last TSN through our I-FORWARD-TSN instead of
-    // DATA. Without I-DATA all 40 seeds pass.
+    // once each was sent once and more were given up after sending, 2 of 40 (seeds 1 and 40) since
+    // our reset request waits for the peer to have the stream's data and carries the FORWARD-TSN).
+    // Its I-FORWARD-TSN lists the MID of a reliable marker on the same stream (entry 2:6 with a new
+    // cumulative TSN below the marker's TSN) and it never retransmits that lost marker, though it
+    // still counts it unacknowledged (no T3-rtx in 3000 s). (The other way it failed, answering
+    // our stream reset "in progress" for ever once its cumulative TSN reached the request's last
+    // TSN through our I-FORWARD-TSN instead of DATA, is gone: see send_reconfig_request.) Without
+    // I-DATA all 40 seeds pass.
     if ((m.ordered && m.lifetime_ms < 0) || m.reliable()) {
       for (uint32_t seed = 1; seed <= 2; ++seed) v.push_back({m, 0.10, seed, true});
     }
