@@ -169,7 +169,6 @@ class SctpAssociation {
   bool peer_offers_idata(const InitChunk& init) const;
   using StreamQueues = std::map<uint16_t, ChunkQueue>;
   OutChunk* next_to_send(StreamQueues::iterator& queue);
-  void pop_sent(OutChunk& c);
   bool queue_empty() const { return stream_queues_.empty(); }
   bool queued_on(uint16_t stream) const;
   bool try_deliver(uint16_t stream, StreamRx& rx, FragmentMap::iterator& b);
