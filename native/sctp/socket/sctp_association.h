@@ -180,6 +180,8 @@ class SctpAssociation {
   void send_control(uint8_t type, uint8_t flags, ByteView value, uint32_t tag);
   void transmit_data(Timestamp now);
   void on_t3_expiry(Timestamp now);
+  // Every unacknowledged chunk is due again (or abandoned, if its lifetime or retransmissions ran out).
+  void resend_outstanding(Timestamp now);
   void update_rtt(Duration r);
   bool should_abandon(Timestamp now, const OutChunk& c) const;
   void abandon_message(OutChunk& c);

@@ -480,6 +480,10 @@ void SctpAssociation::on_t3_expiry(Timestamp now) {
   rto_ = std::min(rto_ * 2, config_.rto_max);
   ssthresh_ = std::max<uint32_t>(cwnd_ / 2, uint32_t(4 * config_.mtu));
   cwnd_ = uint32_t(4 * config_.mtu);  // DESIGN: minimum 4 MTU after loss
+  resend_outstanding(now);
+}
+
+void SctpAssociation::resend_outstanding(Timestamp now) {
   partial_bytes_acked_ = 0;
   fast_recovery_ = false;
   for (auto& [k, c] : outstanding_) {
@@ -489,7 +493,7 @@ void SctpAssociation::on_t3_expiry(Timestamp now) {
       abandon_message(*c);
       continue;
     }
-    c->retransmit = true;
+    c->retransmit = true;  // §6.1 rule (A): retransmissions first, within cwnd
     retransmit_pending_ = true;
     if (c->in_flight) {
       flight_size_ -= std::min(flight_size_, c->payload.size());
@@ -511,27 +515,7 @@ void SctpAssociation::path_changed(Timestamp now, Duration path_rtt) {
   srtt_ = rttvar_ = 0;
   rto_ = path_rtt > 0 ? std::clamp<Duration>(3 * path_rtt, config_.rto_min, config_.rto_max) : config_.rto_initial;
   cwnd_ = uint32_t(10 * config_.mtu);  // DESIGN: initial cwnd 10 MTU
-  partial_bytes_acked_ = 0;
-  fast_recovery_ = false;
-  for (auto& [k, c] : outstanding_) {
-    (void)k;
-    if (c->acked || c->abandoned) continue;
-    if (should_abandon(now, *c)) {
-      abandon_message(*c);
-      continue;
-    }
-    c->retransmit = true;  // §6.1 rule (A): retransmissions first, within the new cwnd
-    retransmit_pending_ = true;
-    if (c->in_flight) {
-      flight_size_ -= std::min(flight_size_, c->payload.size());
-      c->in_flight = false;
-    }
-  }
-  if (!outstanding_.empty() && outstanding_.begin()->second->abandoned) forward_tsn_pending_ = true;
-  maybe_forward_tsn(now, /*timer=*/true);
-  t3_at_ = kNever;
-  transmit_data(now);
-  if (t3_at_ == kNever && !outstanding_.empty()) t3_at_ = now + rto_;
+  resend_outstanding(now);
 }
 
 }  // namespace wasmrtc::sctp
