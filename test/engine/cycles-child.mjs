@@ -63,6 +63,7 @@ async function worker() {
   while (done < cycles) {
     done++;
     times.push(await pairOnce());
+    if (times.length % 100 === 0) console.log(`progress: ${times.length} cycles`);
     if (done === Math.min(100, cycles)) {
       await new Promise((r) => setTimeout(r, 20));
       warm = { heap: heap(), wasm: wasmBytes() };
