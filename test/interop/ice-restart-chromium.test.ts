@@ -177,6 +177,8 @@ describe.runIf(available)("ICE restart and renegotiation with Chromium (our engi
   }
 });
 
+// Without Chromium (or the rights to make a network namespace) there is no browser to restart against: the
+// skipped test's name says which is missing instead of the file passing silently.
 if (!available) {
   describe("ICE restart and renegotiation with Chromium", () => {
     it.skip(`skipped: ${why}`, () => {});

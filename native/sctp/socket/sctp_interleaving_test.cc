@@ -20,11 +20,7 @@ using testing::Link;
 using testing::message;
 using testing::P;
 
-SctpConfig with_interleaving(bool on) {
-  SctpConfig c;
-  c.enable_interleaving = on;
-  return c;
-}
+using testing::with_interleaving;
 
 // Chunk types seen on the wire, per sender.
 struct Tap {

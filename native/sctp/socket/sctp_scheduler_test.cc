@@ -26,11 +26,7 @@ using testing::Link;
 using testing::message;
 using testing::P;
 
-SctpConfig with_interleaving(bool on) {
-  SctpConfig c;
-  c.enable_interleaving = on;
-  return c;
-}
+using testing::with_interleaving;
 
 void connect(Link& l) {
   l.end[0]->connect(0);

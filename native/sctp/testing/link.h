@@ -17,6 +17,13 @@ namespace wasmrtc::sctp::testing {
 
 inline crypto::Provider& P() { return crypto::default_provider(); }
 
+// A config that offers I-DATA (RFC 8260) or not.
+inline SctpConfig with_interleaving(bool on) {
+  SctpConfig c;
+  c.enable_interleaving = on;
+  return c;
+}
+
 struct Link {
   struct InFlight {
     Timestamp at;
