@@ -10,6 +10,7 @@ export { DenoOpenSslCryptoProvider } from "./crypto/deno-openssl.js";
 export { NobleCryptoProvider } from "./crypto/noble.js";
 export type { CryptoProvider } from "./crypto/provider.js";
 export { NodeUdpTransport } from "./net/udp.js";
+export { NodeUdpThreadTransport, type NodeUdpThreadOptions } from "./net/udp-thread.js";
 export { DenoUdpTransport, hasDenoDatagram } from "./net/deno-udp.js";
 export * from "./net/index.js";
 export * from "./relay/index.js";
