@@ -76,6 +76,13 @@ const udpCounters = () => {
   return { rcvbufErrors: get("RcvbufErrors"), inDatagrams: get("InDatagrams") };
 };
 
+// CPU time of this process's main thread (utime + stime in /proc, clock ticks of 10 ms), in ms.
+const mainThreadCpuMs = () => {
+  const f = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
+  const rest = f.slice(f.lastIndexOf(")") + 2).split(" ");
+  return (Number(rest[11]) + Number(rest[12])) * 10;
+};
+
 const mib = (b: number) => (b / (1024 * 1024)).toFixed(1);
 
 describe.each(transports)("one UDP port (socket on the %s thread), 50 connections, hostile traffic from another process", (transportName) => {
@@ -219,7 +226,7 @@ describe.each(transports)("one UDP port (socket on the %s thread), 50 connection
       interface PhaseResult {
         name: string; mbps: number; perConnMin: number; stalled: number; hostileSent: number; hostileRate: number; sources: number;
         arrived: number; intoCore: number; limiter: EndpointStats["rateLimit"]; rcvbufErrors: number; wasmMiB: number; rssMiB: number;
-        cpuShare: number; genCpuShare: number; elapsed: number; inputCalls: number; ring: string;
+        cpuShare: number; mainCpuShare: number; genCpuShare: number; elapsed: number; inputCalls: number; ring: string;
       }
       const results: PhaseResult[] = [];
       const wasmBytes = () => serverEngine.wasm.memory.buffer.byteLength;
@@ -232,9 +239,11 @@ describe.each(transports)("one UDP port (socket on the %s thread), 50 connection
         if (rate !== null) g.send({ type: "phase", rate, sources });
         const start = performance.now();
         const cpu0 = process.cpuUsage();
+        const main0 = mainThreadCpuMs();
         await runFor(ms);
         const elapsed = performance.now() - start;
         const cpu = process.cpuUsage(cpu0);
+        const mainCpu = mainThreadCpuMs() - main0;
         if (rate !== null) g.send({ type: "stop" });
         const gs = stopped ? await stopped : { sent: 0, ratePerSecond: 0, sources: 0 };
         await new Promise((r) => setImmediate(r));  // the endpoint's batch of this turn has gone into the core
@@ -255,6 +264,7 @@ describe.each(transports)("one UDP port (socket on the %s thread), 50 connection
           wasmMiB: wasmBytes() / (1024 * 1024),
           rssMiB: process.memoryUsage().rss / (1024 * 1024),
           cpuShare: (cpu.user + cpu.system) / 1000 / elapsed,
+          mainCpuShare: mainCpu / elapsed,
           genCpuShare: Number(gs.cpuShare ?? 0),
           elapsed,
           inputCalls: server.counters.inputCalls - before.calls,
@@ -346,6 +356,7 @@ describe.each(transports)("one UDP port (socket on the %s thread), 50 connection
       const idleOn = await phase("idle, 20k/s, limiter on", 20000, true, IDLE_MS);
       const idleOff = await phase("idle, 20k/s, limiter off", 20000, false, IDLE_MS);
       const usPer = (r: PhaseResult) => ((r.cpuShare - idle.cpuShare) * r.elapsed * 1000) / Math.max(1, r.arrived);
+      const usPerMain = (r: PhaseResult) => ((r.mainCpuShare - idle.mainCpuShare) * r.elapsed * 1000) / Math.max(1, r.arrived);
       const memEnd = { wasm: wasmBytes(), rss: process.memoryUsage().rss };
 
       // ---------------------------------------------------------- report
@@ -357,7 +368,7 @@ describe.each(transports)("one UDP port (socket on the %s thread), 50 connection
           `limiter dropped ${r.limiter.dropped} (overflow ${r.limiter.droppedOverflow}, ${r.limiter.sourcesLimited} sources limited, ` +
           `${r.limiter.sources} tracked, ${r.limiter.routeQueries} questions) | RcvbufErrors ${r.rcvbufErrors} | ring ${r.ring} | ` +
           `${(r.arrived / Math.max(1, r.inputCalls)).toFixed(1)} datagrams per call into the core | ` +
-          `CPU: this process ${(r.cpuShare * 100).toFixed(0)}%, generator ${(r.genCpuShare * 100).toFixed(0)}%; ` +
+          `CPU: this process ${(r.cpuShare * 100).toFixed(0)}% (main thread ${(r.mainCpuShare * 100).toFixed(0)}%), generator ${(r.genCpuShare * 100).toFixed(0)}%; ` +
           `${(r.mbps / Math.max(0.01, r.cpuShare)).toFixed(1)} MB per CPU-second | wasm ${r.wasmMiB.toFixed(1)} MiB, rss ${r.rssMiB.toFixed(0)} MiB`);
       }
       console.log(`[hostile] after the floods every connection moved data again within ${(recoveryMs / 1000).toFixed(1)} s`);
@@ -378,7 +389,8 @@ describe.each(transports)("one UDP port (socket on the %s thread), 50 connection
         `at the top rate (${Math.round(max.hostileRate)}/s, ${Math.round(maxOff.hostileRate)}/s sent): on x${(max.mbps / ref).toFixed(2)}, ` +
         `off x${(maxOff.mbps / ref).toFixed(2)}; one source (${Math.round(one.hostileRate)}/s, ` +
         `${Math.round(oneOff.hostileRate)}/s): on x${(one.mbps / ref).toFixed(2)}, off x${(oneOff.mbps / ref).toFixed(2)}; this process's CPU per hostile datagram that arrived: limiter on ${usPer(idleOn).toFixed(1)} us ` +
-        `(${idleOn.limiter.dropped} of ${idleOn.arrived} dropped before the core), off ${usPer(idleOff).toFixed(1)} us`);
+        `(${idleOn.limiter.dropped} of ${idleOn.arrived} dropped before the core), off ${usPer(idleOff).toFixed(1)} us; ` +
+        `of it on the main thread: on ${usPerMain(idleOn).toFixed(1)} us, off ${usPerMain(idleOff).toFixed(1)} us`);
       console.log(`[hostile] generator: ${hello.sockets} sockets; memory from after setup to the end: server wasm ${mib(mem0.wasm)} -> ${mib(memEnd.wasm)} MiB, ` +
         `rss ${mib(mem0.rss)} -> ${mib(memEnd.rss)} MiB`);
 
