@@ -123,7 +123,11 @@ describe("NodeUdpThreadTransport", () => {
     const a = await new NodeUdpThreadTransport({ ringBytes: 64 * 1024 }).bind({ ip: "127.0.0.1" });
     const sender = await new NodeUdpThreadTransport().bind({ ip: "127.0.0.1" });
     let delivered = 0;
-    a.onDatagram = () => delivered++;
+    let small = 0;
+    a.onDatagram = (d) => {
+      delivered++;
+      if (d.length === 10) small++;
+    };
     const n = 2000;
     for (let i = 0; i < n; i++) sender.send(new Uint8Array(1000), a.local);
     // Block this thread while the sender's thread sends and a's thread receives (no await: nothing is read here).
@@ -140,10 +144,16 @@ describe("NodeUdpThreadTransport", () => {
     // What was delivered: at most what fits in the ring, plus what arrived after this thread read again.
     expect(delivered).toBeLessThanOrEqual(Math.ceil((64 * 1024) / 1020) + (c.received - atUnblock));
     expect(delivered).toBeGreaterThan(0);
-    // Reading again: new datagrams get through.
-    const before = delivered;
-    sender.send(new Uint8Array(10), a.local);
-    expect(await until(() => delivered === before + 1, 2000)).toBe(true);
+    // Reading again: a new datagram gets through (the burst's stragglers may still be arriving beside it).
+    // (UDP: on a loaded machine the kernel may drop one, so it is sent again every 100 ms until seen.)
+    let lastSent = 0;
+    expect(await until(() => {
+      if (Date.now() - lastSent >= 100) {
+        sender.send(new Uint8Array(10), a.local);
+        lastSent = Date.now();
+      }
+      return small > 0;
+    }, 8000)).toBe(true);
     a.close();
     sender.close();
   });
