@@ -401,9 +401,8 @@ TEST(DtlsEndpoint, UnansweredHandshakeTimesOut) {
 
 TEST(DtlsEndpoint, RsaSignedOpenSslServer) {
   // Verifying an RSA-signed peer needs a provider that can do RSA (OpenSSL natively can; @noble cannot).
-  // The native OpenSSL provider always has RSA, so this never skips here; the guard is for a build on a provider without it.
-  // RSA verification is optional in a Provider (the WebAssembly host may lack it); OpenSSL has it, so the
-  // native suite runs this; a provider without RSA reports has_rsa() false and the test says so.
+  // RSA verification is optional in a Provider (the WebAssembly host may lack it). The native suite's OpenSSL
+  // provider has it, so this never skips here; a provider without RSA reports has_rsa() false and says so.
   if (!P().has_rsa()) GTEST_SKIP() << "provider without RSA";
   Certificate cert;
   Certificate::generate(P(), "wasmrtc", cert);

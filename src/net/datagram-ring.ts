@@ -115,8 +115,27 @@ export function ringUnkick(r: DatagramRing): void {
   Atomics.store(r.ctl, 2, 0);  // RING_KICK
 }
 
+/**
+ * Turns a record's IP text into a string, the previous string when the bytes are the same (a server hears
+ * the same peers over and over: no string built per datagram for them).
+ */
+export function ipTextDecoder(): (text: Uint8Array) => string {
+  let last = "";
+  let lastBytes = new Uint8Array(0);
+  return (text) => {
+    if (text.length === lastBytes.length) {
+      let same = true;
+      for (let i = 0; same && i < text.length; i++) same = text[i] === lastBytes[i];
+      if (same) return last;
+    }
+    last = String.fromCharCode(...text);
+    lastBytes = text.slice();
+    return last;
+  };
+}
+
 /** The functions above as source text, for a thread started from a string (new Worker(src, { eval: true })). */
 export function ringFunctionsSource(): string {
-  const fns: [string, (...a: never[]) => unknown][] = [["ringWrite", ringWrite], ["ringRead", ringRead], ["ringKick", ringKick], ["ringUnkick", ringUnkick]];
+  const fns: [string, (...a: never[]) => unknown][] = [["ringWrite", ringWrite], ["ringRead", ringRead], ["ringKick", ringKick], ["ringUnkick", ringUnkick], ["ipTextDecoder", ipTextDecoder]];
   return fns.map(([name, f]) => `const ${name} = ${f.toString()};`).join("\n");
 }

@@ -16,9 +16,9 @@
 // ~tens of µs of hand-over latency per turn.
 import { Worker } from "node:worker_threads";
 import { ipFamily, type NetAddress } from "./address.js";
-import { createRing, ringFunctionsSource, ringKick, ringRead, ringUnkick, ringWrite, RING_DROPPED, type DatagramRing, type RingVisitor } from "./datagram-ring.js";
+import { createRing, ipTextDecoder, ringFunctionsSource, ringKick, ringRead, ringUnkick, ringWrite, RING_DROPPED, type DatagramRing, type RingVisitor } from "./datagram-ring.js";
 import type { BindOptions, DatagramSocket, Transport } from "./transport.js";
-import { NodeUdpTransport, type NodeUdpOptions } from "./udp.js";
+import { DEFAULT_SOCKET_BUFFER, NodeUdpTransport, unsendable, type NodeUdpOptions } from "./udp.js";
 
 export interface NodeUdpThreadOptions extends NodeUdpOptions {
   /** Bytes of each ring (received, to send); a full ring drops like a full socket buffer. Default 1 MiB. */
@@ -27,7 +27,6 @@ export interface NodeUdpThreadOptions extends NodeUdpOptions {
 
 // ~40 ms of datagrams at 20,000/s: a queue that long under overload, not a bufferbloat of seconds (4 MiB did worse).
 const DEFAULT_RING = 1024 * 1024;
-const DEFAULT_BUFFER = 4 * 1024 * 1024;
 /** Datagrams handed to the endpoint per call before the rest wait for the next turn (other work gets its turn). */
 const MAX_PER_TURN = 4096;
 /** Socket counters the thread keeps (Int32Array indices). */
@@ -49,6 +48,7 @@ interface ThreadInit {
 }
 
 interface ThreadRing {
+  ipTextDecoder: typeof ipTextDecoder;
   ringWrite: typeof ringWrite;
   ringRead: typeof ringRead;
   ringKick: typeof ringKick;
@@ -92,18 +92,7 @@ function udpThreadMain(init: ThreadInit, port: ThreadPort, dgram: typeof import(
     if (err) Atomics.add(stats, 0, 1);  // STAT_SEND_ERRORS
     if (--inFlight === 0 && closing) finish();
   };
-  let lastIp = "";
-  let lastIpBytes = new Uint8Array(0);
-  const ipOf = (b: Uint8Array): string => {
-    if (b.length === lastIpBytes.length) {
-      let same = true;
-      for (let i = 0; same && i < b.length; i++) same = b[i] === lastIpBytes[i];
-      if (same) return lastIp;
-    }
-    lastIp = String.fromCharCode(...b);
-    lastIpBytes = b.slice();
-    return lastIp;
-  };
+  const ipOf = f.ipTextDecoder();
   const sendOne = (data: Uint8Array, _fam: number, ipText: Uint8Array, to: number): void => {
     inFlight++;
     try {
@@ -158,7 +147,7 @@ function threadSource(): string {
   return [
     'const { parentPort, workerData } = require("node:worker_threads");',
     ringFunctionsSource(),
-    `(${udpThreadMain.toString()})(workerData, parentPort, require("node:dgram"), { ringWrite, ringRead, ringKick, ringUnkick });`,
+    `(${udpThreadMain.toString()})(workerData, parentPort, require("node:dgram"), { ringWrite, ringRead, ringKick, ringUnkick, ipTextDecoder });`,
   ].join("\n");
 }
 
@@ -167,8 +156,8 @@ class ThreadUdpSocket implements DatagramSocket {
   /** Received views point into the ring and are reused: the endpoint copies what it keeps. */
   readonly stableBuffers = false;
   private closed = false;
-  private draining = false;
   private readonly stats: Int32Array;
+  private readonly ipOf = ipTextDecoder();
 
   constructor(private readonly worker: Worker, readonly local: NetAddress, private readonly rx: DatagramRing, private readonly tx: DatagramRing, stats: SharedArrayBuffer) {
     this.stats = new Int32Array(stats);
@@ -193,7 +182,7 @@ class ThreadUdpSocket implements DatagramSocket {
   }
 
   send(data: Uint8Array, to: NetAddress): void {
-    if (this.closed || to.port <= 0 || to.port > 65535 || to.family !== this.local.family) {
+    if (this.closed || unsendable(this.local, to)) {
       Atomics.add(this.stats, STAT_SEND_ERRORS, 1);
       return;
     }
@@ -202,20 +191,15 @@ class ThreadUdpSocket implements DatagramSocket {
 
   private readonly deliver: RingVisitor = (data, family, ipText, port) => {
     const cb = this.onDatagram;
-    if (cb) cb(data, { family: family === 6 ? 6 : 4, ip: String.fromCharCode(...ipText), port });
+    if (cb) cb(data, { family: family === 6 ? 6 : 4, ip: this.ipOf(ipText), port });
   };
 
   private drainRx(): void {
-    if (this.closed || this.draining) return;
-    this.draining = true;
-    try {
-      ringUnkick(this.rx);
-      const n = ringRead(this.rx, this.deliver, MAX_PER_TURN);
-      // More than a turn's share: the rest on the next turn (no wake-up from the thread is coming for it).
-      if (n === MAX_PER_TURN) setImmediate(() => this.drainRx());
-    } finally {
-      this.draining = false;
-    }
+    if (this.closed) return;
+    ringUnkick(this.rx);
+    const n = ringRead(this.rx, this.deliver, MAX_PER_TURN);
+    // More than a turn's share: the rest on the next turn (no wake-up from the thread is coming for it).
+    if (n === MAX_PER_TURN) setImmediate(() => this.drainRx());
   }
 
   /** Nothing is delivered afterwards; what was handed over still goes out, then the thread ends. */
@@ -250,8 +234,8 @@ export class NodeUdpThreadTransport implements Transport {
       family,
       ip: b.ip ?? (family === 6 ? "::" : "0.0.0.0"),
       port: b.port ?? 0,
-      recvBufferSize: this.opts.recvBufferSize ?? DEFAULT_BUFFER,
-      sendBufferSize: this.opts.sendBufferSize ?? DEFAULT_BUFFER,
+      recvBufferSize: this.opts.recvBufferSize ?? DEFAULT_SOCKET_BUFFER ?? 4 * 1024 * 1024,
+      sendBufferSize: this.opts.sendBufferSize ?? DEFAULT_SOCKET_BUFFER ?? 4 * 1024 * 1024,
       rxCtl: rx.ctl.buffer as SharedArrayBuffer,
       rxBytes: rx.bytes.buffer as SharedArrayBuffer,
       txCtl: tx.ctl.buffer as SharedArrayBuffer,

@@ -36,7 +36,7 @@ class UdpSocket implements DatagramSocket {
   }
 
   send(data: Uint8Array, to: NetAddress): void {
-    if (this.closed || to.port <= 0 || to.port > 65535 || to.family !== this.local.family) {
+    if (this.closed || unsendable(this.local, to)) {
       this.sendErrors++;
       return;
     }
@@ -80,7 +80,12 @@ class UdpSocket implements DatagramSocket {
 // SO_RCVBUF for every datagram (4 MiB: ~1.7 ms per datagram), so there the
 // kernel default stays unless the caller asks.
 const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
-const DEFAULT_BUFFER = isDeno ? undefined : 4 * 1024 * 1024;
+export const DEFAULT_SOCKET_BUFFER = isDeno ? undefined : 4 * 1024 * 1024;
+
+/** A destination no socket bound at `local` can send to (counted as a send error, never thrown). */
+export function unsendable(local: NetAddress, to: NetAddress): boolean {
+  return to.port <= 0 || to.port > 65535 || to.family !== local.family;
+}
 
 export class NodeUdpTransport implements Transport {
   constructor(private readonly opts: NodeUdpOptions = {}) {}
@@ -91,8 +96,8 @@ export class NodeUdpTransport implements Transport {
     return new Promise((resolve, reject) => {
       const sock = dgram.createSocket({
         type: family === 6 ? "udp6" : "udp4",
-        recvBufferSize: this.opts.recvBufferSize ?? DEFAULT_BUFFER,
-        sendBufferSize: this.opts.sendBufferSize ?? DEFAULT_BUFFER,
+        recvBufferSize: this.opts.recvBufferSize ?? DEFAULT_SOCKET_BUFFER,
+        sendBufferSize: this.opts.sendBufferSize ?? DEFAULT_SOCKET_BUFFER,
         ipv6Only: family === 6,
         // Destinations are always IP literals: skip dns.lookup (and its extra tick) on every send.
         lookup: ((address: string, fam: unknown, cb: (err: Error | null, a: string, f: number) => void) =>

@@ -3,6 +3,7 @@
 // sockets. The endpoint tells connections apart by ICE ufrag and then by the
 // remote address each one learned.
 import { describe, expect, it } from "vitest";
+import { signalAcross } from "../helpers/signal-across.js";
 import "../../src/index.js";
 import { createNodeEndpoint } from "../../src/engine/node.js";
 import { Error, WebRTCDataChannel, WebRTCPeerConnection } from "../../src/godot/index.js";
@@ -17,10 +18,7 @@ describe("one UDP port, many connections", () => {
       const c = new WebRTCPeerConnection();
       expect(s.initialize({ wasmrtc: { endpoint: server } })).toBe(Error.OK);
       expect(c.initialize({ wasmrtc: { bind: ["127.0.0.1"] } })).toBe(Error.OK);
-      c.session_description_created.connect((t, sdp) => { c.set_local_description(t, sdp); s.set_remote_description(t, sdp); });
-      s.session_description_created.connect((t, sdp) => { s.set_local_description(t, sdp); c.set_remote_description(t, sdp); });
-      c.ice_candidate_created.connect((m, x, name) => s.add_ice_candidate(m, x, name));
-      s.ice_candidate_created.connect((m, x, name) => c.add_ice_candidate(m, x, name));
+      signalAcross(c, s);
       const cc = c.create_data_channel("game", { negotiated: true, id: 0 })!;
       const sc = s.create_data_channel("game", { negotiated: true, id: 0 })!;
       expect(c.create_offer()).toBe(Error.OK);

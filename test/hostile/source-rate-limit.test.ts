@@ -2,6 +2,7 @@
 // virtual network and virtual clock: what is cut, what never is, and that its
 // table and its overflow budget stay bounded.
 import { beforeAll, describe, expect, it } from "vitest";
+import { signalAcross } from "../helpers/signal-across.js";
 import { NodeCryptoProvider } from "../../src/crypto/node.js";
 import { Engine } from "../../src/engine/engine.js";
 import { Endpoint, type SourceRateLimitOptions } from "../../src/engine/endpoint.js";
@@ -90,10 +91,7 @@ describe("per-source rate limit in the receive path", () => {
     const c = new WebRTCPeerConnection();
     expect(s.initialize({ wasmrtc: { endpoint: se } })).toBe(Error.OK);
     expect(c.initialize({ wasmrtc: { endpoint: ce } })).toBe(Error.OK);
-    c.session_description_created.connect((t, sdp) => { c.set_local_description(t, sdp); s.set_remote_description(t, sdp); });
-    s.session_description_created.connect((t, sdp) => { s.set_local_description(t, sdp); c.set_remote_description(t, sdp); });
-    c.ice_candidate_created.connect((m, x, name) => s.add_ice_candidate(m, x, name));
-    s.ice_candidate_created.connect((m, x, name) => c.add_ice_candidate(m, x, name));
+    signalAcross(c, s);
     const cc = c.create_data_channel("bulk", { negotiated: true, id: 0 })!;
     const sc = s.create_data_channel("bulk", { negotiated: true, id: 0 })!;
     expect(c.create_offer()).toBe(Error.OK);
